@@ -1,0 +1,80 @@
+"""Event-driven synaptic ops and the Taichi -> XLA custom-op mechanism.
+
+``event_current`` (just-in-time random connectivity, fused over areas) and
+``csr_event_current`` (explicit connectivity) write this step's spikes into a
+post-side ring buffer.  Two backends implement ``event_current``:
+
+* ``"taichi"`` (default on CPU): a Taichi kernel run as an XLA custom call
+  through ``jax.ffi`` (see :class:`XLACustomOp`);
+* ``"jax"``: the pure-JAX reference every other backend is tested against.
+
+If the custom-op handler cannot be built here (no C++ compiler, unsupported
+platform), a warning says why, once, and the ``"jax"`` backend is used.
+"""
+from __future__ import annotations
+
+import warnings
+
+from . import _event_jax
+from ._build import CustomOpUnavailable
+from ._plan import JitConnPlan, make_plan
+from ._xla_custom_op import XLACustomOp
+
+__all__ = ["JitConnPlan", "make_plan", "event_current", "csr_event_current",
+           "set_backend", "get_backend", "BACKENDS", "XLACustomOp", "CustomOpUnavailable"]
+
+BACKENDS = ("taichi", "jax")
+_backend = "taichi"
+_unavailable: str | None = None  # why the taichi backend cannot run here, once known
+
+
+def set_backend(name: str) -> None:
+    """Choose the implementation of ``event_current``: one of ``BACKENDS``."""
+    global _backend
+    _backend = _check_backend(name)
+
+
+def get_backend() -> str:
+    """The backend ``event_current`` uses by default."""
+    return _backend
+
+
+def _check_backend(name) -> str:
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {name!r}")
+    return name
+
+
+def _taichi_event_current():
+    """The Taichi implementation, or None (after one warning) if it cannot run here."""
+    global _unavailable
+    if _unavailable is None:
+        try:
+            from . import _build, _event_taichi
+            _build.register_target("cpu")
+            return _event_taichi.event_current
+        except (CustomOpUnavailable, ImportError, OSError) as err:
+            _unavailable = str(err) or type(err).__name__
+            warnings.warn(f"multiarea: the taichi backend is unavailable ({_unavailable}); "
+                          "using the pure-JAX backend", RuntimeWarning, stacklevel=3)
+    if _unavailable:
+        return None
+    from . import _event_taichi
+    return _event_taichi.event_current
+
+
+def event_current(plan: JitConnPlan, spikes, weights, ring, t, backend: str | None = None):
+    """Deliver spikes through a fused JIT projection into a ring buffer.
+
+    See ``_event_jax.event_current`` for the arguments and shapes; ``backend``
+    overrides the global choice for this call.
+    """
+    backend = _check_backend(_backend if backend is None else backend)
+    if backend == "taichi":
+        taichi_op = _taichi_event_current()
+        if taichi_op is not None:
+            return taichi_op(plan, spikes, weights, ring, t)
+    return _event_jax.event_current(plan, spikes, weights, ring, t)
+
+
+csr_event_current = _event_jax.csr_event_current

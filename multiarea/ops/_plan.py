@@ -1,0 +1,175 @@
+"""Static description of a (fused) just-in-time-connectivity projection.
+
+A ``JitConnPlan`` describes ``n_src`` source groups (areas) of ``n_pre``
+neurons projecting to ``n_tgt`` target groups of ``n_post`` neurons.  Each
+(target, source) pair whose ``pair_mask`` entry is set is an independent
+Bernoulli(``p``) projection with its own projection id
+``proj_base + tgt * n_src + src`` and its own delay distribution.  The plan is
+host-side (numpy) and static: it is closed over by the compiled step; the
+per-pair weights are a runtime array.
+
+``rows`` regenerates the synapses of given pre neurons on the host with numpy,
+using the same counter-based RNG and tables as every backend: it is how tests
+check that a backend's connectivity is bit-exact.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import _checks
+from . import _rng, _tables
+
+__all__ = ["JitConnPlan", "make_plan"]
+
+GEOMETRIC_GUIDE_BITS = 12
+GEOMETRIC_GUIDE = 1 << GEOMETRIC_GUIDE_BITS
+DELAY_GUIDE_BITS = 6
+DELAY_GUIDE = 1 << DELAY_GUIDE_BITS
+
+
+@dataclass(frozen=True, eq=False)
+class JitConnPlan:
+    """See the module docstring.  Build with :func:`make_plan`."""
+
+    seed: int
+    p: float
+    n_pre: int
+    n_post: int
+    proj_ids: np.ndarray  #: (n_tgt, n_src) uint32
+    pair_mask: np.ndarray  #: (n_tgt, n_src) bool
+    delay_tables: np.ndarray  #: (n_tgt, n_src, L) uint32, see ``_tables``
+    geometric: np.ndarray = field(init=False)  #: (K,) uint32 ascending thresholds
+    targets_of_src: np.ndarray = field(init=False)  #: (n_src, T) int32, -1 padded
+
+    def __post_init__(self):
+        object.__setattr__(self, "geometric", _tables.geometric_table(self.p, self.n_post))
+        n_tgt, n_src = self.pair_mask.shape
+        width = max(1, int(self.pair_mask.sum(axis=0).max()))
+        targets = np.full((n_src, width), -1, dtype=np.int32)
+        for src in range(n_src):
+            tg = np.flatnonzero(self.pair_mask[:, src])
+            targets[src, :tg.size] = tg
+        object.__setattr__(self, "targets_of_src", targets)
+
+    @property
+    def n_src(self) -> int:
+        return self.pair_mask.shape[1]
+
+    @property
+    def n_tgt(self) -> int:
+        return self.pair_mask.shape[0]
+
+    @property
+    def geometric_guide(self) -> np.ndarray:
+        """``(4096,)`` int32 start points for searching ``geometric``: entry
+        ``b`` is the number of thresholds <= ``b << 20`` (the smallest draw
+        whose top 12 bits are ``b``)."""
+        starts = np.arange(GEOMETRIC_GUIDE, dtype=np.uint64) << np.uint64(32 - GEOMETRIC_GUIDE_BITS)
+        return np.searchsorted(self.geometric, starts, side="right").astype(np.int32)
+
+    @property
+    def delay_guide(self) -> np.ndarray:
+        """``(n_tgt * n_src, 64)`` int32 start points for searching each
+        pair's delay table with a 31-bit draw (top 6 bits index the bucket)."""
+        starts = np.arange(DELAY_GUIDE, dtype=np.uint64) << np.uint64(31 - DELAY_GUIDE_BITS)
+        tables = self.delay_tables.reshape(-1, self.delay_tables.shape[-1])
+        return np.stack([np.searchsorted(t, starts, side="right") for t in tables]).astype(np.int32)
+
+    @property
+    def constant_delay(self) -> np.ndarray:
+        """``(n_tgt, n_src)`` int32: the delay (steps) of pairs whose delay is
+        constant, 0 for pairs with per-synapse jitter."""
+        below_one = (self.delay_tables < _tables.DELAY_ONE).sum(axis=-1)
+        constant = np.all((self.delay_tables == 0) | (self.delay_tables == _tables.DELAY_ONE), axis=-1)
+        return np.where(constant, 1 + below_one, 0).astype(np.int32)
+
+    @property
+    def max_delay(self) -> int:
+        """Largest delay in steps any synapse can have."""
+        return int(1 + (self.delay_tables < _tables.DELAY_ONE).sum(axis=-1).max())
+
+    @property
+    def ring_length(self) -> int:
+        """Slots a post-side ring buffer needs: ``max_delay + 1``."""
+        return self.max_delay + 1
+
+    @property
+    def gap_chunk(self) -> int:
+        """Gaps drawn per row and pass: mean + 6 sd of the row length, + 1."""
+        mean = self.n_post * self.p
+        sd = math.sqrt(self.n_post * self.p * (1 - self.p))
+        return int(min(self.n_post + 1, math.ceil(mean + 6 * sd) + 1))
+
+    def rows(self, src: int, tgt: int, pre) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Synapses of pre neurons ``pre`` (ints) of group ``src`` onto group ``tgt``.
+
+        Returns, per pre neuron, ``(post indices (int64, ascending), delays in
+        steps (int64))``; empty arrays where the pair is masked out.
+        """
+        out = []
+        for i in np.atleast_1d(pre):
+            if not self.pair_mask[tgt, src]:
+                out.append((np.zeros(0, np.int64), np.zeros(0, np.int64)))
+                continue
+            key = _rng.row_key(np.uint32(self.seed), np.uint32(self.proj_ids[tgt, src]), np.uint32(i))
+            post, delays, last, chunk, m = [], [], -1, 0, self.gap_chunk
+            while last < self.n_post - 1:
+                k = np.arange(chunk * m, (chunk + 1) * m, dtype=np.uint32)
+                gaps = gaps_from_draws(self.geometric, _rng.draw(key, 2 * k))
+                pos = last + np.cumsum(gaps)
+                keep = pos < self.n_post
+                rd = _rng.draw(key, 2 * k + np.uint32(1)) >> np.uint32(1)
+                d = 1 + np.searchsorted(self.delay_tables[tgt, src], rd, side="right")
+                post.append(pos[keep])
+                delays.append(d[keep])
+                last, chunk = pos[-1], chunk + 1
+            out.append((np.concatenate(post), np.concatenate(delays)))
+        return out
+
+
+def gaps_from_draws(geometric, draws, xp=np):
+    """Geometric gaps (>= 1) from uint32 draws, see ``_tables``."""
+    n_le = xp.searchsorted(geometric, draws, side="right")
+    return (1 + geometric.shape[0] - n_le).astype(xp.int32)
+
+
+def make_plan(*, seed: int, p: float, n_pre: int, n_post: int, dt: float,
+              delay_mean_ms, delay_sd_ms=0.0, pair_mask=None, proj_base: int = 0) -> JitConnPlan:
+    """Build a :class:`JitConnPlan`.
+
+    Args:
+        seed: connectivity seed in [0, 2**32).
+        p: connection probability in (0, 1].
+        n_pre, n_post: neurons per source / target group.
+        dt: time step (ms).
+        delay_mean_ms: scalar or ``(n_tgt, n_src)`` mean delay (ms).
+        delay_sd_ms: scalar or ``(n_tgt, n_src)`` delay sd (ms); 0 = constant.
+        pair_mask: ``(n_tgt, n_src)`` bool, which pairs exist (default: a
+            single pair, i.e. an ordinary projection).
+        proj_base: projection id of pair (0, 0); pair ``(t, s)`` gets
+            ``proj_base + t * n_src + s``.
+    """
+    seed = _checks.seed_int("seed", seed)
+    p = _checks.probability("p", p)
+    n_pre = _checks.positive_int("n_pre", n_pre)
+    n_post = _checks.positive_int("n_post", n_post)
+    dt = _checks.positive_float("dt", dt)
+    mask = np.ones((1, 1), bool) if pair_mask is None else np.asarray(pair_mask, dtype=bool)
+    if mask.ndim != 2:
+        raise ValueError(f"pair_mask must be 2-D (n_tgt, n_src), got shape {mask.shape}")
+    mean = np.broadcast_to(_checks.finite_array("delay_mean_ms", delay_mean_ms), mask.shape)
+    sd = np.broadcast_to(_checks.finite_array("delay_sd_ms", delay_sd_ms), mask.shape)
+    if np.any(mean[mask] < 0) or np.any(sd[mask] < 0):
+        raise ValueError("delay_mean_ms and delay_sd_ms must be >= 0")
+    n_tgt, n_src = mask.shape
+    length = max(_tables.max_delay_steps(m, s, dt) for m, s in zip(mean.ravel(), sd.ravel()))
+    tables = np.stack([_tables.delay_table(m, s, dt, length) for m, s in zip(mean.ravel(), sd.ravel())])
+    proj_ids = (proj_base + np.arange(n_tgt * n_src, dtype=np.int64)).reshape(n_tgt, n_src)
+    if proj_ids.max() >= 2**32:
+        raise ValueError(f"proj_base too large: {proj_base}")
+    return JitConnPlan(seed=seed, p=p, n_pre=n_pre, n_post=n_post,
+                       proj_ids=proj_ids.astype(np.uint32), pair_mask=mask,
+                       delay_tables=tables.reshape(n_tgt, n_src, length))

@@ -1,0 +1,52 @@
+"""Counter-based random numbers for just-in-time connectivity.
+
+Connectivity is never stored: every random number is a pure function of
+``(seed, projection id, pre index, counter)``, so any backend (pure JAX, the
+Taichi kernels, numpy on the host) regenerates exactly the same synapses.
+
+All arithmetic is on unsigned 32-bit integers with wrap-around, which every
+backend performs identically; floating point is never used to decide which
+synapses exist or what their delays are (see ``_tables``).
+
+* ``mix32``: the "lowbias32" integer hash (C. Wellons), a bijection of uint32.
+* ``row_key(seed, proj, pre)``: the key of one pre neuron's row in one
+  projection.  For a fixed (seed, proj) the keys of different pre neurons are
+  distinct (``mix32`` is a bijection).
+* ``draw(key, counter)``: the ``counter``-th uint32 of that row.  The
+  connectivity of a row uses even counters (``2k`` decides the k-th gap), the
+  per-synapse delays odd ones (``2k + 1`` for the k-th synapse), so adding
+  delay jitter never changes which synapses exist.
+
+The functions take jax or numpy uint32 arrays (they only use ``^ >> * +``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+MIX_MUL1 = 0x21F0AAAD
+MIX_MUL2 = 0x735A2D97
+GOLDEN = 0x9E3779B9
+
+
+def _u32(xp, value):
+    return xp.asarray(value, dtype=xp.uint32)
+
+
+def mix32(x, xp=np):
+    """lowbias32 hash of a uint32 array (bijective)."""
+    x = x ^ (x >> _u32(xp, 16))
+    x = x * _u32(xp, MIX_MUL1)
+    x = x ^ (x >> _u32(xp, 15))
+    x = x * _u32(xp, MIX_MUL2)
+    return x ^ (x >> _u32(xp, 15))
+
+
+def row_key(seed, proj, pre, xp=np):
+    """Key of the row of pre neuron ``pre`` in projection ``proj`` (uint32)."""
+    seed, proj, pre = (_u32(xp, v) for v in (seed, proj, pre))
+    return mix32(mix32(mix32(seed ^ _u32(xp, GOLDEN), xp) ^ proj, xp) + pre, xp)
+
+
+def draw(key, counter, xp=np):
+    """The ``counter``-th uint32 of the row with key ``key``."""
+    return mix32(_u32(xp, key) ^ mix32(_u32(xp, counter), xp), xp)

@@ -1,0 +1,80 @@
+"""Integer lookup tables that turn uniform uint32 draws into exact samples.
+
+Both tables are computed once on the host in float64 and then used with
+integer comparisons only, so every backend maps a draw to the same sample.
+
+Geometric gaps (connectivity)
+    With connection probability ``p`` the gap between consecutive
+    post-synaptic indices of a row is Geometric(p) on {1, 2, ...}:
+    ``P(gap > k) = (1 - p)**k``.  ``geometric_table(p, n_post)`` holds the
+    thresholds ``T_k = floor(2**32 (1 - p)**k)`` for ``k = 1..K`` in ascending
+    order; a draw ``r`` gives ``gap = 1 + #{k : T_k > r}``, so
+    ``P(gap > k) = T_k / 2**32`` — exact up to the 2**-32 quantisation.
+    ``K`` is capped at ``n_post``: any gap larger than ``n_post`` ends the row
+    anyway, so the table never needs a tail.
+
+Per-synapse delays
+    A delay in steps is ``max(1, round(x / dt))`` with ``x ~ Normal(mean,
+    sd)`` ms.  ``delay_table`` holds ``C_k = round(2**31 P(delay <= k))`` for
+    ``k = 1..L`` (ascending, last entry ``2**31``); the draw's top 31 bits
+    ``r'`` give ``delay = 1 + #{k : C_k <= r'}``.  The normal is cut at
+    ``mean + 6 sd`` (mass beyond, < 1e-9, goes to the last step).  A constant
+    delay is the table with all mass on one step.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.stats import norm
+
+DELAY_ONE = 2**31  #: the table value meaning "probability 1"
+_TAIL_SD = 6.0
+
+
+def geometric_table(p: float, n_post: int) -> np.ndarray:
+    """Ascending uint32 thresholds for Geometric(``p``) gaps; see module doc."""
+    if p >= 1.0:
+        return np.zeros(1, dtype=np.uint32)
+    n_terms = min(int(math.ceil(32 * math.log(2) / -math.log1p(-p))), int(n_post))
+    k = np.arange(1, max(n_terms, 1) + 1, dtype=np.float64)
+    thresholds = np.floor(np.ldexp(np.exp(k * math.log1p(-p)), 32))
+    thresholds = np.minimum(thresholds, 2**32 - 1).astype(np.uint32)
+    return thresholds[::-1].copy()
+
+
+def delay_steps_constant(delay_ms: float, dt: float) -> int:
+    """A constant delay in steps: ``max(1, round(delay_ms / dt))``."""
+    return max(1, int(np.rint(delay_ms / dt)))
+
+
+def delay_table(mean_ms: float, sd_ms: float, dt: float, length: int | None = None) -> np.ndarray:
+    """uint32 cumulative table of a delay in steps (see module doc).
+
+    Args:
+        mean_ms, sd_ms: mean and standard deviation of the delay (ms); sd 0
+            gives a constant delay.
+        dt: time step (ms).
+        length: pad the table to this length with ``2**31`` (must be at least
+            ``max_delay_steps(mean_ms, sd_ms, dt)``).
+    """
+    n = max_delay_steps(mean_ms, sd_ms, dt)
+    k = np.arange(1, n + 1, dtype=np.float64)
+    if sd_ms == 0:
+        cdf = (k >= delay_steps_constant(mean_ms, dt)).astype(np.float64)
+    else:
+        cdf = norm.cdf(((k + 0.5) * dt - mean_ms) / sd_ms)
+    cdf[-1] = 1.0
+    table = np.rint(np.ldexp(cdf, 31)).astype(np.uint32)
+    if length is not None:
+        if length < n:
+            raise ValueError(f"length must be >= {n}, got {length}")
+        table = np.concatenate([table, np.full(length - n, DELAY_ONE, np.uint32)])
+    return table
+
+
+def max_delay_steps(mean_ms: float, sd_ms: float, dt: float) -> int:
+    """Largest delay (steps) the table can produce."""
+    if sd_ms == 0:
+        return delay_steps_constant(mean_ms, dt)
+    return max(1, int(math.ceil((mean_ms + _TAIL_SD * sd_ms) / dt)))
