@@ -2,7 +2,8 @@
 
 ``event_current`` (just-in-time random connectivity, fused over areas) and
 ``csr_event_current`` (explicit connectivity) write this step's spikes into a
-post-side ring buffer.  Two backends implement ``event_current``:
+post-side ring buffer; ``csr_matvec`` is the differentiable float sparse
+mat-vec (and transpose) of the rate networks.  Two backends implement them:
 
 * ``"taichi"`` (default on CPU): a Taichi kernel run as an XLA custom call
   through ``jax.ffi`` (see :class:`XLACustomOp`);
@@ -17,10 +18,11 @@ import warnings
 
 from . import _event_jax
 from ._build import CustomOpUnavailable
+from ._csr import csr_matvec
 from ._plan import JitConnPlan, make_plan
 from ._xla_custom_op import XLACustomOp
 
-__all__ = ["JitConnPlan", "make_plan", "event_current", "csr_event_current",
+__all__ = ["JitConnPlan", "make_plan", "event_current", "csr_event_current", "csr_matvec",
            "set_backend", "get_backend", "BACKENDS", "XLACustomOp", "CustomOpUnavailable"]
 
 BACKENDS = ("taichi", "jax")
@@ -45,22 +47,22 @@ def _check_backend(name) -> str:
     return name
 
 
-def _taichi_event_current():
-    """The Taichi implementation, or None (after one warning) if it cannot run here."""
+def _resolve_backend(name: str | None) -> str:
+    """The backend to run: ``name`` (default the global one), except that
+    ``"taichi"`` becomes ``"jax"`` (after one warning) where the custom-op
+    handler cannot be built."""
     global _unavailable
-    if _unavailable is None:
+    name = _check_backend(_backend if name is None else name)
+    if name == "taichi" and _unavailable is None:
         try:
-            from . import _build, _event_taichi
+            from . import _build
             _build.register_target("cpu")
-            return _event_taichi.event_current
-        except (CustomOpUnavailable, ImportError, OSError) as err:
+            _unavailable = ""
+        except (CustomOpUnavailable, OSError) as err:
             _unavailable = str(err) or type(err).__name__
             warnings.warn(f"multiarea: the taichi backend is unavailable ({_unavailable}); "
                           "using the pure-JAX backend", RuntimeWarning, stacklevel=3)
-    if _unavailable:
-        return None
-    from . import _event_taichi
-    return _event_taichi.event_current
+    return "jax" if name == "taichi" and _unavailable else name
 
 
 def event_current(plan: JitConnPlan, spikes, weights, ring, t, backend: str | None = None):
@@ -69,11 +71,9 @@ def event_current(plan: JitConnPlan, spikes, weights, ring, t, backend: str | No
     See ``_event_jax.event_current`` for the arguments and shapes; ``backend``
     overrides the global choice for this call.
     """
-    backend = _check_backend(_backend if backend is None else backend)
-    if backend == "taichi":
-        taichi_op = _taichi_event_current()
-        if taichi_op is not None:
-            return taichi_op(plan, spikes, weights, ring, t)
+    if _resolve_backend(backend) == "taichi":
+        from . import _event_taichi
+        return _event_taichi.event_current(plan, spikes, weights, ring, t)
     return _event_jax.event_current(plan, spikes, weights, ring, t)
 
 
