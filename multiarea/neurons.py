@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import brainpy as bp
 import brainpy.math as bm
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -90,13 +91,13 @@ class LIF(bp.DynamicalSystem):
             self.spike.value = jnp.zeros(self.size, bool)
             self.refractory_left.value = jnp.zeros(self.size, jnp.int32)
             self.input.value = jnp.zeros(self.size, jnp.float32)
-            self.rng.seed(self.seed + 1)
+            self.noise_key.value = jax.random.PRNGKey(self.seed + 1)
             return
         self.V = bm.Variable(V0)  #: membrane potential (mV)
         self.spike = bm.Variable(jnp.zeros(self.size, bool))  #: spikes of the last step
         self.refractory_left = bm.Variable(jnp.zeros(self.size, jnp.int32))  #: steps of refractoriness left
         self.input = bm.Variable(jnp.zeros(self.size, jnp.float32))  #: extra drive this step (mV)
-        self.rng = bm.random.RandomState(self.seed + 1)
+        self.noise_key = bm.Variable(jax.random.PRNGKey(self.seed + 1))  #: threefry key of the noise
 
     @property
     def num(self) -> int:
@@ -116,7 +117,9 @@ class LIF(bp.DynamicalSystem):
         drive = self.V_ext + self.input.value
         dV = (-(V - self.V_rest) + drive) * (self.dt / self.tau)
         if self.sigma > 0:
-            dV = dV + self.sigma * np.sqrt(self.dt / self.tau) * self.rng.randn(*self.size)
+            key, sub = jax.random.split(self.noise_key.value)
+            self.noise_key.value = key
+            dV = dV + self.sigma * np.sqrt(self.dt / self.tau) * jax.random.normal(sub, self.size)
         V = jnp.where(refractory, V, V + dV)
         spike = jnp.logical_and(V > self.V_th, jnp.logical_not(refractory))
         if self.synapses_during_refractory:

@@ -22,6 +22,7 @@ from ._plan import DELAY_GUIDE_BITS, GEOMETRIC_GUIDE_BITS, JitConnPlan
 from ._xla_custom_op import XLACustomOp
 
 _U8, _I32, _U32, _F32 = ti.u8, ti.i32, ti.u32, ti.f32
+_TASK_PAD = 128
 
 
 @ti.func
@@ -67,9 +68,12 @@ def _fused_event_current_cpu(
             events[n_events] = i
             n_events += 1
     # One target area per task: its part of the ring stays in cache and no
-    # other task writes it, so the adds need no atomics.
-    for tgt in range(n_tgt):
-        for e in range(n_events):
+    # other task writes it, so the adds need no atomics.  Taichi's CPU
+    # scheduler keeps short loops on one thread, so the loop runs over
+    # _TASK_PAD slots per target area, of which the first does the work.
+    for task in range(n_tgt * _TASK_PAD):
+        tgt = task // _TASK_PAD
+        for e in range(n_events if task % _TASK_PAD == 0 else 0):
             src = events[e] // n_pre
             pre = events[e] - src * n_pre
             fixed = pair_delay[tgt, src]
