@@ -1,4 +1,6 @@
 """The Taichi custom-op backend against the pure-JAX reference."""
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -78,3 +80,23 @@ def test_network_same_spikes_on_both_backends():
 def test_taichi_is_the_default_backend():
     assert ops.get_backend() == "taichi"
     assert ops.BACKENDS == ("taichi", "jax")
+
+
+def test_falls_back_to_jax_with_one_warning_when_the_handler_cannot_be_built(monkeypatch):
+    from multiarea.ops import _build
+
+    def unavailable(platform):
+        raise ops.CustomOpUnavailable("g++: command not found")
+
+    monkeypatch.setattr(_build, "register_target", unavailable)
+    monkeypatch.setattr(ops, "_unavailable", None)
+    plan = ops.make_plan(seed=1, p=0.3, n_pre=20, n_post=30, dt=0.1, delay_mean_ms=0.5)
+    spikes = np.ones((1, 20), bool)
+    ring = jnp.zeros((plan.ring_length, 1, 30), jnp.float32)
+    with pytest.warns(RuntimeWarning, match="taichi backend is unavailable.*g\\+\\+: command not found"):
+        got = ops.event_current(plan, spikes, [[1.0]], ring, 0)
+    want = ops.event_current(plan, spikes, [[1.0]], ring, 0, backend="jax")
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once, not again
+        assert ops._resolve_backend("taichi") == "jax"
