@@ -35,10 +35,11 @@ def _run(args) -> int:
                       progress_bar=not args.quiet)
     elapsed = time.perf_counter() - start
     spikes_path = record.save(out / "spikes.npz")
-    table = analysis.rate_table(record, "E")
+    table = analysis.rate_table(record, "E", start_ms=model.duration_ms / 3)
     csv_path = analysis.write_rate_table(table, out / "rates_E.csv")
     raster_path = out / "raster_E.png"
     analysis.raster_plot(record, "E", path=raster_path)
+    print(f"E rates from {model.duration_ms / 3:.0f} ms on (10 ms window, 1 ms step):")
     print(f"{'area':>6} {'mean (Hz)':>10} {'peak (Hz)':>10} {'at (ms)':>8}")
     for name, mean, peak, t in zip(*table.values()):
         print(f"{name:>6} {mean:10.2f} {peak:10.2f} {t:8.1f}")

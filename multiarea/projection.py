@@ -99,7 +99,7 @@ class Projection(bp.DynamicalSystem):
             if delay.ndim != 0:
                 raise ValueError(f"CSR projections take a scalar delay_ms, got shape {delay.shape}")
             w = _checks.finite_array("weight", weight)
-            if w.ndim not in (0,) and w.shape != (conn.nnz,):
+            if w.ndim != 0 and w.shape != (conn.nnz,):
                 raise ValueError(f"weight must be a scalar or ({conn.nnz},) per synapse, got shape {w.shape}")
             self.weights = jnp.asarray(w, jnp.float32)
             self.delay_steps = _tables.delay_steps_constant(float(delay), self.dt)

@@ -19,7 +19,7 @@ def test_run_writes_spikes_rates_and_raster(tmp_path, capsys):
     with open(tmp_path / "rates_E.csv") as f:
         rows = list(csv.DictReader(f))
     assert [r["area"] for r in rows] == ["V1", "V2"]
-    table = ma.analysis.rate_table(record)
+    table = ma.analysis.rate_table(record, start_ms=20.0)
     np.testing.assert_allclose([float(r["mean_rate_hz"]) for r in rows], table["mean_rate_hz"], atol=1e-3)
     assert (tmp_path / "raster_E.png").stat().st_size > 5000
 

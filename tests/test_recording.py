@@ -30,6 +30,11 @@ def test_rates_against_hand_count():
     table = ma.analysis.rate_table(rec, "E", window_ms=5.0, step_ms=5.0)
     np.testing.assert_allclose(table["mean_rate_hz"], [2 / 4 / 0.01, 2 / 4 / 0.01])
     np.testing.assert_allclose(table["peak_rate_hz"], [100.0, 50.0])
+    late = ma.analysis.rate_table(rec, "E", window_ms=5.0, step_ms=5.0, start_ms=5.0)
+    np.testing.assert_allclose(late["mean_rate_hz"], [0.0, 1 / 4 / 0.005])  # only spikes at step >= 10
+    np.testing.assert_allclose(late["peak_time_ms"], [7.5, 7.5])
+    with pytest.raises(ValueError, match="start_ms"):
+        ma.analysis.rate_table(rec, start_ms=10.0)
     with pytest.raises(ValueError, match="longer than the recording"):
         ma.analysis.population_rate(rec, window_ms=20.0)
 
