@@ -66,8 +66,18 @@ class SpikeRecord:
 
     @classmethod
     def load(cls, path) -> "SpikeRecord":
-        """Read a record written by :meth:`save`."""
+        """Read a record written by :meth:`save`, or a folder of chunks written
+        by :func:`simulate` with ``out_dir`` (concatenated in order)."""
         path = Path(path)
+        if path.is_dir():
+            files = sorted(path.glob("spikes_*.npz"))
+            if not files:
+                raise FileNotFoundError(f"no spike chunks (spikes_*.npz) in {path}")
+            chunks = [cls.load(f) for f in files]
+            last = chunks[-1]
+            return cls(np.concatenate([c.steps for c in chunks]),
+                       np.concatenate([c.neurons for c in chunks]), last.n_steps, last.dt,
+                       last.area_names, last.n_E, last.n_I)
         if not path.is_file():
             raise FileNotFoundError(f"no spike record at {path}")
         with np.load(path) as f:
@@ -78,36 +88,88 @@ class SpikeRecord:
                        tuple(str(a) for a in f["area_names"]), int(f["n_E"]), int(f["n_I"]))
 
 
-def _unpack(packed: np.ndarray, n_neurons: int, chunk: int = 1024):
-    steps, neurons = [], []
+def _unpack(packed: np.ndarray, recorded: np.ndarray, first_step: int, chunk: int = 1024):
+    """(step, neuron) pairs from bit-packed spikes ``(n_steps, ceil(n/8))`` of
+    the neurons ``recorded`` (global indices), steps counted from ``first_step``."""
+    steps, neurons = [np.zeros(0, np.int32)], [np.zeros(0, np.int32)]
     for start in range(0, packed.shape[0], chunk):
-        bits = np.unpackbits(packed[start:start + chunk], axis=1, count=n_neurons)
+        bits = np.unpackbits(packed[start:start + chunk], axis=1, count=recorded.size)
         s, n = np.nonzero(bits)
-        steps.append((s + start).astype(np.int32))
-        neurons.append(n.astype(np.int32))
+        steps.append((s + start + first_step).astype(np.int32))
+        neurons.append(recorded[n].astype(np.int32))
     return np.concatenate(steps), np.concatenate(neurons)
 
 
-def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True) -> SpikeRecord:
-    """Run a :class:`MultiAreaNetwork` with ``bp.DSRunner`` and record all spikes.
+def _recorded_neurons(net, populations, areas) -> np.ndarray:
+    """Global indices (sorted) of the neurons of the chosen populations and areas."""
+    n_areas, n_E, n_I = net.n_areas, net.E.size[1], net.I.size[1]
+    areas = range(n_areas) if areas is None else [net.area_index(a) for a in areas]
+    chosen = []
+    for pop in populations:
+        if pop not in ("E", "I"):
+            raise ValueError(f"populations must contain 'E' and/or 'I', got {pop!r}")
+        offset, size = (0, n_E) if pop == "E" else (n_areas * n_E, n_I)
+        chosen += [offset + a * size + np.arange(size) for a in areas]
+    if not chosen:
+        raise ValueError("nothing to record: populations and areas must not be empty")
+    return np.unique(np.concatenate(chosen))
+
+
+def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
+             populations=("E", "I"), areas=None, chunk_ms: float | None = None,
+             out_dir=None) -> SpikeRecord:
+    """Run a :class:`MultiAreaNetwork` with ``bp.DSRunner`` and record spikes.
+
+    Spikes are monitored inside the compiled loop bit-packed (1 bit per
+    recorded neuron and step) and turned into (step, neuron) pairs after each
+    chunk, so the dense buffer never exceeds one chunk.
 
     Args:
         net: the network (its ``dt`` is used).
         duration_ms: simulated time (ms).
         inputs: ``bp.DSRunner`` inputs (e.g. ``[net.step_input(...)]``).
         progress_bar: show DSRunner's progress bar.
+        populations: which of ``'E'``, ``'I'`` to record.
+        areas: names or indices of the areas to record (default all).
+        chunk_ms: run and convert in chunks of this length (default: one chunk).
+        out_dir: if given, each chunk's pairs are written to
+            ``out_dir/spikes_<k>.npz`` as soon as it is done and not kept in
+            memory; read them back with :meth:`SpikeRecord.load` on the folder.
+            The returned record then holds no spikes (only the metadata).
     """
     if not duration_ms > 0:
         raise ValueError(f"duration_ms must be > 0, got {duration_ms}")
+    total = int(round(duration_ms / net.dt))
+    per_chunk = total if chunk_ms is None else int(round(chunk_ms / net.dt))
+    if per_chunk < 1:
+        raise ValueError(f"chunk_ms must be at least dt = {net.dt} ms, got {chunk_ms}")
+    recorded = _recorded_neurons(net, populations, areas)
+    select = jnp.asarray(recorded)
 
     def packed_spikes():
-        return jnp.packbits(jnp.concatenate([net.E.spike.value.ravel(), net.I.spike.value.ravel()]))
+        spikes = jnp.concatenate([net.E.spike.value.ravel(), net.I.spike.value.ravel()])
+        return jnp.packbits(spikes[select])
 
     runner = bp.DSRunner(net, monitors={"spikes": packed_spikes}, inputs=list(inputs),
                          dt=net.dt, progress_bar=progress_bar)
-    runner.run(duration_ms)
-    packed = np.asarray(runner.mon["spikes"])
-    n_neurons = net.E.num + net.I.num
-    steps, neurons = _unpack(packed, n_neurons)
-    return SpikeRecord(steps, neurons, packed.shape[0], net.dt, net.area_names,
-                       net.E.size[1], net.I.size[1])
+    meta = dict(dt=net.dt, area_names=net.area_names, n_E=net.E.size[1], n_I=net.I.size[1])
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for old in out_dir.glob("spikes_*.npz"):
+            old.unlink()
+    steps, neurons, done = [], [], 0
+    while done < total:
+        n = min(per_chunk, total - done)
+        runner.run(n * net.dt)
+        chunk = SpikeRecord(*_unpack(np.asarray(runner.mon["spikes"]), recorded, done),
+                            n_steps=done + n, **meta)
+        if out_dir is not None:
+            chunk.save(out_dir / f"spikes_{done // per_chunk:05d}.npz")
+        else:
+            steps.append(chunk.steps)
+            neurons.append(chunk.neurons)
+        done += n
+    if out_dir is not None:
+        steps, neurons = [np.zeros(0, np.int32)], [np.zeros(0, np.int32)]
+    return SpikeRecord(np.concatenate(steps), np.concatenate(neurons), total, **meta)

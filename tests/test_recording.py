@@ -47,3 +47,39 @@ def test_roundtrip(tmp_path):
     assert (back.n_steps, back.dt, back.area_names, back.n_E, back.n_I) == (20, 0.5, ("A", "B"), 4, 2)
     with pytest.raises(FileNotFoundError, match="nothing.npz"):
         ma.SpikeRecord.load(tmp_path / "nothing.npz")
+
+
+def _net(seed=2):
+    d = ma.data.joglekar2018().subset(3)
+    return ma.MultiAreaNetwork(d.area_names, d.hierarchy, d.fln, d.distance_mm, n_E=80, n_I=20,
+                               p=0.2, wEE=0.1, wEI=0.5, wIE=0.5, wII=0.5, muEE=0.2, muIE=0.2,
+                               VextE=16.0, lif=dict(sigma=3.0), seed=seed, dt=0.1)
+
+
+def test_chunked_streaming_equals_one_run_and_loads_back(tmp_path):
+    whole = ma.simulate(_net(), 30.0, progress_bar=False)
+    streamed = ma.simulate(_net(), 30.0, progress_bar=False, chunk_ms=7.0, out_dir=tmp_path)
+    assert streamed.steps.size == 0 and streamed.n_steps == 300
+    files = sorted(tmp_path.glob("spikes_*.npz"))
+    assert len(files) == 5                         # 7 ms chunks of 30 ms
+    back = ma.SpikeRecord.load(tmp_path)
+    assert whole.steps.size > 20
+    np.testing.assert_array_equal(back.steps, whole.steps)
+    np.testing.assert_array_equal(back.neurons, whole.neurons)
+    assert back.n_steps == 300 and back.area_names == whole.area_names
+    # each chunk holds only its own steps: the dense buffer is one chunk long
+    for k, f in enumerate(files):
+        chunk = ma.SpikeRecord.load(f)
+        assert chunk.steps.size == 0 or (chunk.steps.min() >= 70 * k and chunk.steps.max() < 70 * (k + 1))
+
+
+def test_recording_a_subset():
+    whole = ma.simulate(_net(), 20.0, progress_bar=False)
+    sub = ma.simulate(_net(), 20.0, progress_bar=False, populations=("E",), areas=["V2"])
+    keep = (whole.neurons >= 80) & (whole.neurons < 160)          # E neurons of area 1
+    np.testing.assert_array_equal(sub.steps, whole.steps[keep])
+    np.testing.assert_array_equal(sub.neurons, whole.neurons[keep])
+    with pytest.raises(ValueError, match="populations"):
+        ma.simulate(_net(), 1.0, progress_bar=False, populations=("X",))
+    with pytest.raises(ValueError, match="unknown area"):
+        ma.simulate(_net(), 1.0, progress_bar=False, areas=["nowhere"])
