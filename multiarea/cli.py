@@ -1,4 +1,8 @@
-"""Command line: ``multiarea run joglekar2018 --regime asynchronous-strong --out DIR``."""
+"""Command line.
+
+    multiarea run joglekar2018 --regime asynchronous-strong --out DIR
+    multiarea figure joglekar2018 5E --out DIR
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +11,16 @@ import time
 from pathlib import Path
 
 __all__ = ["main"]
+
+
+def _overrides(args) -> dict:
+    """Select the op backend; the model overrides given on the command line."""
+    from . import ops
+
+    if args.backend:
+        ops.set_backend(args.backend)
+    return {k: v for k, v in (("n_areas", args.areas), ("duration_ms", args.duration),
+                              ("seed", args.seed)) if v is not None}
 
 
 def _run(args) -> int:
@@ -18,11 +32,7 @@ def _run(args) -> int:
     from .models import load_model
     from .recording import simulate
 
-    if args.backend:
-        ops.set_backend(args.backend)
-    overrides = {k: v for k, v in (("n_areas", args.areas), ("duration_ms", args.duration),
-                                    ("seed", args.seed)) if v is not None}
-    model = load_model(args.model, regime=args.regime, **overrides)
+    model = load_model(args.model, regime=args.regime, **_overrides(args))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     bm.set_dt(model.dt)
@@ -32,7 +42,7 @@ def _run(args) -> int:
     start = time.perf_counter()
     net = model.build()
     record = simulate(net, model.duration_ms, inputs=[model.stimulus(net)],
-                      progress_bar=not args.quiet)
+                      progress_bar=not args.quiet, chunk_ms=100.0)
     elapsed = time.perf_counter() - start
     spikes_path = record.save(out / "spikes.npz")
     table = analysis.rate_table(record, "E", start_ms=model.duration_ms / 3)
@@ -48,21 +58,42 @@ def _run(args) -> int:
     return 0
 
 
+def _figure(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from . import experiments
+
+    if args.model != "joglekar2018":
+        raise ValueError(f"figures exist for model 'joglekar2018' only, got {args.model!r}")
+    for path in experiments.make_figure(args.panel, args.out, progress_bar=not args.quiet,
+                                        **_overrides(args)):
+        print(f"wrote {path}")
+    return 0
+
+
+def _add_common(parser) -> None:
+    parser.add_argument("model", help="model name (e.g. joglekar2018) or path to a .toml file")
+    parser.add_argument("--areas", type=int, default=None, help="number of areas (first N of the data)")
+    parser.add_argument("--duration", type=float, default=None, help="simulated time in ms")
+    parser.add_argument("--seed", type=int, default=None, help="seed of connectivity and noise")
+    parser.add_argument("--backend", default=None, help="op backend (see multiarea.ops.BACKENDS)")
+    parser.add_argument("--out", default="multiarea-out", help="output folder")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="multiarea", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="simulate a bundled model and write spikes, rates and a raster")
-    run.add_argument("model", help="model name (e.g. joglekar2018) or path to a .toml file")
+    _add_common(run)
     run.add_argument("--regime", default=None, help="regime (default: the model's default)")
-    run.add_argument("--areas", type=int, default=None, help="number of areas (first N of the data)")
-    run.add_argument("--duration", type=float, default=None, help="simulated time in ms")
-    run.add_argument("--seed", type=int, default=None, help="seed of connectivity and noise")
-    run.add_argument("--backend", default=None, help="op backend (see multiarea.ops.BACKENDS)")
-    run.add_argument("--out", default="multiarea-out", help="output folder")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    figure = sub.add_parser("figure", help="write a panel of Joglekar et al. 2018 (5B 5C 5E 6A 6B 6D)")
+    _add_common(figure)
+    figure.add_argument("panel", help="panel: 5B, 5C, 5E, 6A, 6B or 6D")
     args = parser.parse_args(argv)
     try:
-        return _run(args)
+        return _run(args) if args.command == "run" else _figure(args)
     except (ValueError, TypeError, FileNotFoundError) as err:
         print(f"multiarea: error: {err}", file=sys.stderr)
         return 2

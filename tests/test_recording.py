@@ -83,3 +83,20 @@ def test_recording_a_subset():
         ma.simulate(_net(), 1.0, progress_bar=False, populations=("X",))
     with pytest.raises(ValueError, match="unknown area"):
         ma.simulate(_net(), 1.0, progress_bar=False, areas=["nowhere"])
+
+
+def test_dense_monitor_buffer_spans_one_chunk_whatever_the_duration(monkeypatch):
+    from multiarea import recording
+
+    seen = []
+    unpack = recording._unpack
+
+    def spy(packed, recorded, first_step):
+        seen.append(packed.shape)
+        return unpack(packed, recorded, first_step)
+
+    monkeypatch.setattr(recording, "_unpack", spy)
+    ma.simulate(_net(), 40.0, progress_bar=False, chunk_ms=5.0)
+    assert len(seen) == 8
+    assert max(rows for rows, _ in seen) == 50          # steps per chunk, not per run
+    assert seen[0][1] == (3 * 100 + 7) // 8            # 1 bit per recorded neuron
