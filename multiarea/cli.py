@@ -24,7 +24,6 @@ def _overrides(args) -> dict:
 
 
 def _run(args) -> int:
-    import brainpy.math as bm
     import matplotlib
 
     matplotlib.use("Agg")
@@ -35,7 +34,6 @@ def _run(args) -> int:
     model = load_model(args.model, regime=args.regime, **_overrides(args))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    bm.set_dt(model.dt)
     print(f"{model.name} / {model.regime}: {model.anatomy.n_areas} areas x "
           f"{model.params['neurons_per_area']} neurons, {model.duration_ms} ms "
           f"(dt {model.dt} ms), backend {ops.get_backend()}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import brainpy.math as bm
 import numpy as np
 
 from . import analysis
@@ -58,7 +57,6 @@ def run_condition(regime: str, progress_bar: bool = True, **overrides) -> Condit
         **overrides: model parameters (``n_areas``, ``duration_ms``, ``seed``, ...).
     """
     model = load_model("joglekar2018", regime=regime, **overrides)
-    bm.set_dt(model.dt)
     net = model.build()
     record = simulate(net, model.duration_ms, inputs=[model.stimulus(net)],
                       progress_bar=progress_bar, chunk_ms=100.0)

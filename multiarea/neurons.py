@@ -84,20 +84,20 @@ class LIF(bp.DynamicalSystem):
         self.reset_state()
 
     def reset_state(self, batch_size=None, **kwargs):
-        rng = bm.random.RandomState(self.seed)
-        V0 = rng.uniform(self.V_init[0], self.V_init[1], self.size)
+        init_key, noise_key = jax.random.split(jax.random.PRNGKey(self.seed))
+        V0 = jax.random.uniform(init_key, self.size, jnp.float32, self.V_init[0], self.V_init[1])
         if hasattr(self, "V"):
             self.V.value = V0
             self.spike.value = jnp.zeros(self.size, bool)
             self.refractory_left.value = jnp.zeros(self.size, jnp.int32)
             self.input.value = jnp.zeros(self.size, jnp.float32)
-            self.noise_key.value = jax.random.PRNGKey(self.seed + 1)
+            self.noise_key.value = noise_key
             return
         self.V = bm.Variable(V0)  #: membrane potential (mV)
         self.spike = bm.Variable(jnp.zeros(self.size, bool))  #: spikes of the last step
         self.refractory_left = bm.Variable(jnp.zeros(self.size, jnp.int32))  #: steps of refractoriness left
         self.input = bm.Variable(jnp.zeros(self.size, jnp.float32))  #: extra drive this step (mV)
-        self.noise_key = bm.Variable(jax.random.PRNGKey(self.seed + 1))  #: threefry key of the noise
+        self.noise_key = bm.Variable(noise_key)  #: threefry key of the noise
 
     @property
     def num(self) -> int:

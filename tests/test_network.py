@@ -102,3 +102,14 @@ def test_shape_mismatches_are_named():
         _small().step_input("X", 1.0, 0.0, 1.0)
     with pytest.raises(ValueError, match="unknown LIF parameter"):
         _small(lif=dict(tau_m=3.0))
+
+
+def test_reset_state_replays_the_same_run():
+    net = _small(seed=3)
+    first = ma.simulate(net, 50.0, progress_bar=False)
+    net.reset_state()
+    assert int(net.t.value) == 0 and float(np.abs(np.asarray(net.EE.ring.value)).sum()) == 0
+    again = ma.simulate(net, 50.0, progress_bar=False)
+    assert first.steps.size > 10
+    np.testing.assert_array_equal(first.steps, again.steps)
+    np.testing.assert_array_equal(first.neurons, again.neurons)
