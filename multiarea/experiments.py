@@ -3,8 +3,9 @@
 ``run_condition`` simulates one regime of ``models/joglekar2018.toml`` and
 measures the propagation of the V1 input; ``make_figure`` writes one of the
 paper's spiking-model panels (5B, 5C, 5E, 6A, 6B, 6D) with the CSV table behind
-it (and, for 5E/6D, latency against hierarchy in the strong condition).  Responses are measured from the stimulus onset to 50 ms after its end,
-against the baseline of the 200 ms before the onset.
+it (and, for 5E/6D, latency against hierarchy in the strong condition).
+Responses are measured from the stimulus onset to 50 ms after its end, against
+the baseline of the 200 ms before the onset.
 """
 from __future__ import annotations
 
@@ -43,9 +44,14 @@ class Condition:
 
     @property
     def response_window_ms(self) -> tuple[float, float]:
-        p = self.model.params
-        onset = p["stimulus_start_ms"]
-        return onset, min(onset + p["stimulus_duration_ms"] + RESPONSE_TAIL_MS, self.model.duration_ms)
+        return _response_window(self.model)
+
+
+def _response_window(model: Model) -> tuple[float, float]:
+    """``(onset, stop)`` ms: stimulus onset to ``RESPONSE_TAIL_MS`` after its end."""
+    p = model.params
+    onset = p["stimulus_start_ms"]
+    return onset, min(onset + p["stimulus_duration_ms"] + RESPONSE_TAIL_MS, model.duration_ms)
 
 
 def run_condition(regime: str, progress_bar: bool = True, **overrides) -> Condition:
@@ -60,10 +66,9 @@ def run_condition(regime: str, progress_bar: bool = True, **overrides) -> Condit
     net = model.build()
     record = simulate(net, model.duration_ms, inputs=[model.stimulus(net)],
                       progress_bar=progress_bar, chunk_ms=100.0)
-    onset = model.params["stimulus_start_ms"]
+    onset, stop = _response_window(model)
     if onset - BASELINE_MS < 0:
         raise ValueError(f"the stimulus must start at least {BASELINE_MS} ms into the run, got {onset}")
-    stop = min(onset + model.params["stimulus_duration_ms"] + RESPONSE_TAIL_MS, model.duration_ms)
     table = analysis.propagation(record, onset, baseline_ms=(onset - BASELINE_MS, onset),
                                  stop_ms=stop)
     return Condition(model, record, table)

@@ -144,11 +144,11 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
     if per_chunk < 1:
         raise ValueError(f"chunk_ms must be at least dt = {net.dt} ms, got {chunk_ms}")
     recorded = _recorded_neurons(net, populations, areas)
-    select = jnp.asarray(recorded)
+    select = None if recorded.size == net.E.num + net.I.num else jnp.asarray(recorded)
 
     def packed_spikes():
         spikes = jnp.concatenate([net.E.spike.value.ravel(), net.I.spike.value.ravel()])
-        return jnp.packbits(spikes[select])
+        return jnp.packbits(spikes if select is None else spikes[select])
 
     runner = bp.DSRunner(net, monitors={"spikes": packed_spikes}, inputs=list(inputs),
                          dt=net.dt, progress_bar=progress_bar)
