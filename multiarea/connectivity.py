@@ -75,5 +75,18 @@ class CSR:
         """``(nnz,)`` pre index of every synapse."""
         return np.repeat(np.arange(self.n_pre, dtype=np.int32), np.diff(self.indptr))
 
+    def post_major(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The same synapses grouped by post neuron.
+
+        Returns:
+            ``indptr`` ``(n_post + 1,)``, ``pre_index`` ``(nnz,)`` and
+            ``order`` ``(nnz,)``: synapse ``order[k]`` (pre-major numbering)
+            is the ``k``-th in post-major order.
+        """
+        order = np.argsort(self.indices, kind="stable").astype(np.int32)
+        counts = np.bincount(self.indices, minlength=self.n_post)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        return indptr, self.pre_of_synapse()[order], order
+
     def __repr__(self):
         return f"CSR(n_pre={self.n_pre}, n_post={self.n_post}, nnz={self.nnz})"

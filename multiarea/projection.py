@@ -1,10 +1,17 @@
-"""Projections: connectivity + weights + delays, delivering spikes into a
-post-side ring buffer of delayed voltage jumps (delta synapses).
+"""Projections: connectivity + weights (+ delays), applied in two ways.
 
-A projection connects a pre population to a post population.  Populations may
-carry a leading *group* (area) axis: a projection from ``(n_src, n_pre)`` to
-``(n_tgt, n_post)`` is a fused multi-area projection, applied by ONE op call
-for all (target, source) pairs, skipping pairs with zero weight.
+A projection connects a pre population to a post population.  It is applied as
+
+* ``deliver(spikes, t)`` — spiking networks: spikes go into a post-side ring
+  buffer of delayed voltage jumps (delta synapses); needs ``delay_ms``;
+* ``matvec(x)`` / ``linear_map(weight)`` — rate networks: the float sparse
+  mat-vec ``y[post] = sum_pre w[pre, post] * x[pre]``, differentiable in ``x``
+  and in the weights (CSR connectivity; the ``csr_matvec`` custom op).
+
+Populations may carry a leading *group* (area) axis: a projection from
+``(n_src, n_pre)`` to ``(n_tgt, n_post)`` is a fused multi-area projection,
+applied by ONE op call for all (target, source) pairs, skipping pairs with zero
+weight.
 
 Per step ``t``, the owner updates the post neurons with ``arriving`` (the jumps
 arriving at step ``t``) and then calls ``deliver(spikes, t)`` with the pre
@@ -27,6 +34,16 @@ from .ops import _tables
 __all__ = ["Projection"]
 
 
+def _size(population, name: str) -> tuple:
+    """The size tuple of a population: an int, or anything with a ``size``."""
+    if isinstance(population, (int, np.integer)) and not isinstance(population, bool):
+        return (_checks.positive_int(name, int(population)),)
+    if not hasattr(population, "size"):
+        raise TypeError(f"{name} must be a population (with a size) or a positive int, "
+                        f"got {type(population).__name__}")
+    return tuple(int(s) for s in np.atleast_1d(population.size))
+
+
 def _groups(size: tuple) -> tuple[int, int]:
     if len(size) == 1:
         return 1, size[0]
@@ -40,13 +57,14 @@ class Projection(bp.DynamicalSystem):
 
     Args:
         pre, post: populations (anything with a ``size`` tuple), ``(n,)`` or
-            area-major ``(n_areas, n)``.
+            area-major ``(n_areas, n)``, or plain ints (1-D populations).
         conn: :class:`FixedProb` or :class:`CSR` (CSR only between 1-D populations).
-        weight: mV per spike.  Scalar (homogeneous), ``(n_tgt,)`` (per target
+        weight: mV per spike (spiking) or the mat-vec coefficient (rate).  Scalar (homogeneous), ``(n_tgt,)`` (per target
             area), or ``(n_tgt, n_src)`` (per target/source pair; zero entries
             are skipped).  For CSR also ``(nnz,)`` per synapse.
         delay_ms: mean delay (ms), scalar or ``(n_tgt, n_src)``; delays are at
-            least one step.
+            least one step.  ``None`` (default): an undelayed rate projection
+            (CSR only), applied with :meth:`matvec`; it has no ring buffer.
         delay_sd_fraction: per-synapse delay jitter: normal with sd =
             ``delay_sd_fraction * delay_ms`` (FixedProb only); 0 = constant.
         jitter_mask: ``(n_tgt, n_src)`` bool, which pairs get the jitter
@@ -58,15 +76,21 @@ class Projection(bp.DynamicalSystem):
         backend: op backend, default ``multiarea.ops.get_backend()`` at call time.
     """
 
-    def __init__(self, pre, post, conn, weight, delay_ms, *, delay_sd_fraction=0.0,
+    def __init__(self, pre, post, conn, weight=1.0, delay_ms=None, *, delay_sd_fraction=0.0,
                  jitter_mask=None, proj_id=0, dt=None, backend=None, name=None):
         super().__init__(name=name)
-        self.n_src, self.n_pre = _groups(tuple(pre.size))
-        self.n_tgt, self.n_post = _groups(tuple(post.size))
-        self.post_size = tuple(post.size)
+        pre_size, self.post_size = _size(pre, "pre"), _size(post, "post")
+        self.n_src, self.n_pre = _groups(pre_size)
+        self.n_tgt, self.n_post = _groups(self.post_size)
         self.dt = _checks.positive_float("dt", bm.get_dt() if dt is None else dt)
         self.backend = backend
         self.conn = conn
+        self.has_delay = delay_ms is not None
+        if not self.has_delay:
+            if not isinstance(conn, CSR):
+                raise ValueError(f"an undelayed rate projection (delay_ms=None) needs CSR connectivity, "
+                                 f"got {type(conn).__name__}")
+            delay_ms = 0.0
         delay = _checks.finite_array("delay_ms", delay_ms)
         if np.any(delay < 0):
             raise ValueError(f"delay_ms must be >= 0, got min {delay.min()}")
@@ -89,7 +113,7 @@ class Projection(bp.DynamicalSystem):
                                       proj_base=_checks.seed_int("proj_id", proj_id))
             n_slots = self.plan.ring_length
         elif isinstance(conn, CSR):
-            if (self.n_src, self.n_tgt) != (1, 1) or len(pre.size) != 1 or len(post.size) != 1:
+            if (self.n_src, self.n_tgt) != (1, 1) or len(pre_size) != 1 or len(self.post_size) != 1:
                 raise ValueError("CSR connectivity needs 1-D pre and post populations")
             if (conn.n_pre, conn.n_post) != (self.n_pre, self.n_post):
                 raise ValueError(f"CSR shape ({conn.n_pre}, {conn.n_post}) does not match "
@@ -102,6 +126,9 @@ class Projection(bp.DynamicalSystem):
             if w.ndim != 0 and w.shape != (conn.nnz,):
                 raise ValueError(f"weight must be a scalar or ({conn.nnz},) per synapse, got shape {w.shape}")
             self.weights = jnp.asarray(w, jnp.float32)
+            self._post_major = conn.post_major()
+            if not self.has_delay:
+                return
             self.delay_steps = _tables.delay_steps_constant(float(delay), self.dt)
             self._pre_of_syn = jnp.asarray(conn.pre_of_synapse())
             self._post_of_syn = jnp.asarray(conn.indices)
@@ -123,13 +150,56 @@ class Projection(bp.DynamicalSystem):
             raise ValueError(f"weight must be a scalar, ({self.n_tgt},) per target area or "
                              f"{shape} per (target, source) pair, got shape {w.shape}") from None
 
+    def linear_map(self, weight=None):
+        """The rate mat-vec ``x -> y`` with ``y[post] = sum_pre w[pre, post] x[pre]``.
+
+        The per-synapse weights are put in the op's (post-major) order once,
+        here, so call this outside a time loop and the returned function
+        inside it.
+
+        Args:
+            weight: ``None`` (the projection's own weight), a scalar, or
+                ``(nnz,)`` per synapse in the CSR (pre-major) order; may be a
+                traced JAX array (the map is differentiable in it).
+
+        Returns:
+            A function of ``x``: ``(n_pre,)`` or ``(n_pre, batch)`` ->
+            ``(n_post,)`` or ``(n_post, batch)``, float32.
+        """
+        if not isinstance(self.conn, CSR):
+            raise ValueError("matvec needs CSR connectivity; FixedProb projections only deliver spikes")
+        nnz = self.conn.nnz
+        w = self.weights if weight is None else jnp.asarray(weight, jnp.float32)
+        if w.ndim == 0:
+            w = jnp.broadcast_to(w, (nnz,))
+        elif w.shape != (nnz,):
+            raise ValueError(f"weight must be a scalar or ({nnz},) per synapse, got shape {w.shape}")
+        indptr, pre_index, order = self._post_major
+        w_post_major = w[order]
+        shape = (self.n_post, self.n_pre)
+
+        def apply(x):
+            return ops.csr_matvec(indptr, pre_index, w_post_major, x, shape=shape, backend=self.backend)
+
+        return apply
+
+    def matvec(self, x, weight=None):
+        """``y[post] = sum_pre w[pre, post] x[pre]`` for ``x`` of shape
+        ``(n_pre,)`` or ``(n_pre, batch)``; see :meth:`linear_map`."""
+        return self.linear_map(weight)(x)
+
     def reset_state(self, batch_size=None, **kwargs):
+        if not self.has_delay:
+            return
         self.ring.value = jnp.zeros_like(self.ring.value)
         self.arriving.value = jnp.zeros_like(self.arriving.value)
 
     def deliver(self, spikes, t):
         """Schedule the jumps of ``spikes`` (pre-shaped, emitted at step ``t``)
         and set ``arriving`` to the jumps arriving at step ``t + 1``."""
+        if not self.has_delay:
+            raise ValueError("this projection has no delay (delay_ms=None): it is a rate projection, "
+                             "apply it with matvec()")
         n_slots = self.ring.shape[0]
         ring = self.ring.value
         if isinstance(self.conn, CSR):
