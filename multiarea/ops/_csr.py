@@ -12,6 +12,7 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.custom_derivatives import linear_call
 
 __all__ = ["csr_matvec"]
@@ -88,8 +89,10 @@ def csr_matvec(indptr, indices, data, x, *, shape, transpose: bool = False, back
     from . import _resolve_backend
 
     n_rows, n_cols = (int(s) for s in shape)
-    indptr = jnp.asarray(indptr, jnp.int32)
-    indices = jnp.asarray(indices, jnp.int32)
+    # numpy, not jnp: they are static (custom_jvp nondiff args); a jnp array
+    # made inside a trace would be a tracer and leak into the outer trace
+    indptr = np.asarray(indptr, np.int32)
+    indices = np.asarray(indices, np.int32)
     data = jnp.asarray(data, jnp.float32)
     x = jnp.asarray(x, jnp.float32)
     if indptr.shape != (n_rows + 1,):

@@ -1,0 +1,539 @@
+"""Rate-based RNNs constrained by a typed connectome.
+
+Every neuron ``i`` has a voltage-like state ``v_i`` obeying
+
+    tau_i dv_i/dt = -v_i + bias_i + sum_j W_ji phi_j(v_j) + (P_in x(t))_i
+
+with ``tau``, ``bias`` and the nonlinearity ``phi`` shared by cell type, and
+``W_ji = sign_j(i) * count_ji * strength[type_j, type_i]``: the synapse sign
+(from the presynaptic type's class, or from the sign of the given connectome
+values), the synapse count (the connectome's magnitude) and a strength shared
+by edge type (pre type, post type).  The recurrent term, the input ``P_in``
+and the readout ``P_out`` are :class:`multiarea.Projection` mat-vecs (the
+``csr_matvec`` custom op).
+
+Parameters are a dict of per-group arrays (``"tau"``, ``"bias"`` per type,
+``"edge_strength"`` per edge type); ``model.params`` holds the trainable ones,
+so ``jax.grad`` of any loss of :meth:`ConnectomeRNN.forward` with respect to
+them (and to the input) works, and optax updates them.  Time is in the units
+of ``tau`` (ms by the package's convention).
+"""
+from __future__ import annotations
+
+from functools import partial
+from typing import Callable, NamedTuple
+
+import diffrax
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _checks
+from .connectivity import CSR
+from .connectome import to_csr
+from .initializers import Value, group_values
+from .projection import Projection
+
+__all__ = ["ConnectomeRNN", "SteadyState", "NONLINEARITIES"]
+
+NONLINEARITIES: dict[str, Callable] = {
+    "relu": jax.nn.relu, "sigmoid": jax.nn.sigmoid, "tanh": jnp.tanh, "softplus": jax.nn.softplus,
+    "elu": jax.nn.elu, "identity": lambda v: v,
+}
+_CLASSES = {"excitatory": 1.0, "inhibitory": -1.0}
+_SOLVERS = ("euler", "rk4", "dopri5")
+_PARAMS = ("tau", "bias", "edge_strength")
+_DEFAULT_CLAMP = {"tau": (1e-3, None), "bias": None, "edge_strength": "non_negative"}
+
+
+class SteadyState(NamedTuple):
+    """Result of :meth:`ConnectomeRNN.steady_state`.
+
+    Attributes:
+        state: ``(batch, n_neurons)`` final state.
+        time: time integrated until convergence (or ``t_max``).
+        residual: ``max |dv/dt|`` at the final state; converged iff ``<= tol``.
+    """
+    state: jax.Array
+    time: jax.Array
+    residual: jax.Array
+
+
+def _type_table(neuron_types, type_names):
+    types = np.asarray(neuron_types)
+    if types.ndim != 1 or types.size == 0:
+        raise ValueError(f"neuron_types must be a non-empty 1-D array, got shape {types.shape}")
+    if types.dtype.kind in "UO":
+        names, index = np.unique(types.astype(str), return_inverse=True)
+        if type_names is not None:
+            raise ValueError("type_names is only used with integer neuron_types (string types name themselves)")
+        return [str(s) for s in names], index.astype(np.int32)
+    if types.dtype.kind not in "iu":
+        raise TypeError(f"neuron_types must hold ints or strings, got dtype {types.dtype}")
+    n_types = int(types.max()) + 1 if type_names is None else len(type_names)
+    if types.min() < 0 or types.max() >= n_types:
+        raise ValueError(f"neuron_types must lie in [0, {n_types}), got range [{types.min()}, {types.max()}]")
+    names = [str(k) for k in range(n_types)] if type_names is None else [str(s) for s in type_names]
+    return names, types.astype(np.int32)
+
+
+def _per_type(name, spec, type_names, check):
+    """A per-type setting given once, as a list (one per type) or a dict by type name."""
+    if isinstance(spec, dict):
+        missing = [t for t in type_names if t not in spec]
+        if missing:
+            raise ValueError(f"{name} must name every type; missing {missing[:5]}")
+        return [check(spec[t]) for t in type_names]
+    if isinstance(spec, (list, tuple)):
+        if len(spec) != len(type_names):
+            raise ValueError(f"{name} must have one entry per type ({len(type_names)}), got {len(spec)}")
+        return [check(s) for s in spec]
+    return [check(spec)] * len(type_names)
+
+
+def _nonlinearity(spec) -> Callable:
+    if callable(spec):
+        return spec
+    if isinstance(spec, str) and spec.lower() in NONLINEARITIES:
+        return NONLINEARITIES[spec.lower()]
+    raise ValueError(f"unknown nonlinearity {spec!r}; use a callable or one of {sorted(NONLINEARITIES)}")
+
+
+def _neuron_class(spec) -> float:
+    if isinstance(spec, str) and spec.lower() in _CLASSES:
+        return _CLASSES[spec.lower()]
+    raise ValueError(f"neuron_type_class entries must be 'excitatory' or 'inhibitory', got {spec!r}")
+
+
+def _check_clamp(name, spec):
+    if spec is None or spec == "non_negative":
+        return spec
+    if isinstance(spec, tuple) and len(spec) == 2:
+        lo, hi = spec
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"clamp[{name!r}] = {spec}: lower bound above upper bound")
+        return spec
+    raise ValueError(f"clamp[{name!r}] must be None, 'non_negative' or (min, max), got {spec!r}")
+
+
+class ConnectomeRNN:
+    """A continuous-time rate RNN on a typed connectome.
+
+    Args:
+        connectome: ``(n, n)`` pre x post synapse counts (unsigned, with
+            ``neuron_type_class``) or signed weights; any form accepted by
+            :func:`multiarea.connectome.to_csr`.
+        neuron_types: ``(n,)`` type of every neuron, ints or strings.
+        type_names: names of the int types (default ``"0", "1", ...``).
+        neuron_type_class: per type ``"excitatory"``/``"inhibitory"`` (one
+            value, a list, or a dict by type name): the sign of the type's
+            outgoing synapses; connectome values must then be >= 0.  ``None``:
+            signs are the signs of the connectome values.
+        tau: time constant per type (> 0; units of time): initial
+            distribution, scalar, per-type array or dict.
+        bias: resting potential per type, same forms.
+        edge_strength: strength per edge type (pre type, post type) present
+            in the connectome, same forms (dict keys are (pre, post) name
+            pairs); see ``edge_types``.
+        nonlinearity: ``phi``: a name in ``NONLINEARITIES`` or a callable, for
+            all types, or a list / dict per type.
+        trainable: names of the parameters in ``model.params`` (the rest are
+            fixed).
+        clamp: per parameter ``None``, ``"non_negative"`` or ``(min, max)``,
+            applied by :meth:`clamp` (e.g. after an optimiser step); defaults
+            keep ``tau >= 1e-3`` and ``edge_strength >= 0``.
+        input_projection: a :class:`Projection` from the inputs to the
+            neurons (e.g. :func:`multiarea.connectome.create_sparse_projection`);
+            ``None``: each neuron gets its own input (``n`` inputs).
+        output_projection: a :class:`Projection` from the neurons to the
+            readouts; ``None``: every neuron is read out.
+        batch_first: arrays are ``(batch, time, ...)`` if True, else
+            ``(time, batch, ...)``.
+        seed: seed of the random initial distributions.
+        backend: mat-vec op backend (default ``multiarea.ops.get_backend()``).
+    """
+
+    def __init__(self, connectome, neuron_types, *, type_names=None, neuron_type_class=None,
+                 tau=Value(1.0), bias=Value(0.0), edge_strength=Value(1.0), nonlinearity="relu",
+                 trainable=_PARAMS, clamp=None, input_projection=None, output_projection=None,
+                 batch_first: bool = True, seed: int = 0, backend: str | None = None):
+        self.type_names, self.neuron_type = _type_table(neuron_types, type_names)
+        n = self.n_neurons = self.neuron_type.size
+        m = to_csr(connectome, (n, n))
+        counts = m.data
+        pre = np.repeat(np.arange(n), np.diff(m.indptr))
+        post = m.indices
+        if neuron_type_class is None:
+            sign = np.sign(counts)
+        else:
+            classes = np.array(_per_type("neuron_type_class", neuron_type_class, self.type_names, _neuron_class))
+            if np.any(counts < 0):
+                raise ValueError("with neuron_type_class the connectome holds synapse counts and must be "
+                                 f">= 0, got min {counts.min()}")
+            sign = classes[self.neuron_type[pre]]
+        self.recurrent = Projection(n, n, CSR.from_scipy(m), 1.0, backend=backend)
+        # edge types: the (pre type, post type) pairs present
+        n_types = len(self.type_names)
+        pair = self.neuron_type[pre].astype(np.int64) * n_types + self.neuron_type[post]
+        pairs, self._edge_group = np.unique(pair, return_inverse=True)
+        self.edge_types = [(self.type_names[p // n_types], self.type_names[p % n_types]) for p in pairs]
+        self._sign_count = np.abs(counts) * sign
+        self._phis = _per_type("nonlinearity", nonlinearity, self.type_names, _nonlinearity)
+
+        rng = np.random.default_rng(_checks.seed_int("seed", seed))
+        values = {"tau": group_values("tau", tau, self.type_names, rng),
+                  "bias": group_values("bias", bias, self.type_names, rng),
+                  "edge_strength": group_values("edge_strength", edge_strength, self.edge_types, rng)}
+        if np.any(values["tau"] <= 0):
+            raise ValueError(f"tau must be > 0 for every type, got min {values['tau'].min()}")
+        trainable = (trainable,) if isinstance(trainable, str) else tuple(trainable)
+        unknown = [p for p in trainable if p not in _PARAMS]
+        if unknown:
+            raise ValueError(f"trainable names unknown parameters {unknown}; choose from {_PARAMS}")
+        self._clamp = {**_DEFAULT_CLAMP, **(clamp or {})}
+        for name in self._clamp:
+            if name not in _PARAMS:
+                raise ValueError(f"clamp names unknown parameter {name!r}; choose from {_PARAMS}")
+            _check_clamp(name, self._clamp[name])
+        as_f32 = {k: jnp.asarray(v, jnp.float32) for k, v in values.items()}
+        #: trainable parameters: ``{name: (n_groups,) float32}``
+        self.params = {k: as_f32[k] for k in trainable}
+        self.fixed_params = {k: v for k, v in as_f32.items() if k not in trainable}
+
+        self.input_projection = input_projection
+        self.output_projection = output_projection
+        self.n_inputs = n if input_projection is None else self._check_projection("input", input_projection)
+        self.n_outputs = n if output_projection is None else self._check_projection("output", output_projection)
+        self.batch_first = bool(batch_first)
+        self._hooks: list = []
+        self._compiled: dict = {}
+
+    def _check_projection(self, which, proj) -> int:
+        if not isinstance(proj, Projection):
+            raise TypeError(f"{which}_projection must be a multiarea.Projection, got {type(proj).__name__}")
+        side, other = (proj.n_post, proj.n_pre) if which == "input" else (proj.n_pre, proj.n_post)
+        if side != self.n_neurons:
+            raise ValueError(f"{which}_projection connects {side} neurons, the network has {self.n_neurons}")
+        return other
+
+    # ----------------------------------------------------------------- params
+    def all_params(self, params=None) -> dict:
+        """Trainable ``params`` (default ``self.params``) merged with the fixed ones."""
+        params = self.params if params is None else params
+        unknown = [k for k in params if k not in self.params]
+        if unknown:
+            raise ValueError(f"params names {unknown}, which are not trainable here; "
+                             f"trainable: {sorted(self.params)}")
+        return {**self.fixed_params, **params}
+
+    def clamp(self, params: dict) -> dict:
+        """``params`` with each entry clamped to its range (see ``clamp`` in the constructor)."""
+        out = {}
+        for name, value in params.items():
+            spec = self._clamp.get(name)
+            if spec == "non_negative":
+                value = jnp.maximum(value, 0.0)
+            elif spec is not None:
+                value = jnp.clip(value, spec[0], spec[1])
+            out[name] = value
+        return out
+
+    def weights(self, params=None) -> jax.Array:
+        """``(nnz,)`` synaptic weights ``sign * count * edge_strength`` in CSR (pre-major) order."""
+        p = self.all_params(params)
+        return jnp.asarray(self._sign_count, jnp.float32) * p["edge_strength"][self._edge_group]
+
+    def indices(self, types) -> np.ndarray:
+        """Neuron indices of a type name (or a list of names)."""
+        names = [types] if isinstance(types, str) else list(types)
+        codes = []
+        for name in names:
+            if name not in self.type_names:
+                raise ValueError(f"unknown neuron type {name!r}")
+            codes.append(self.type_names.index(name))
+        return np.flatnonzero(np.isin(self.neuron_type, codes))
+
+    # ------------------------------------------------------------------ hooks
+    def register_state_hook(self, hook: Callable, **kwargs) -> int:
+        """Call ``hook(state, t, **kwargs) -> state`` on the state ``(batch, n)``
+        after every fixed step (and on the initial state), e.g. to clamp or
+        perturb chosen cell types.  Returns the hook's handle."""
+        if not callable(hook):
+            raise TypeError(f"state_hook must be callable, got {type(hook).__name__}")
+        self._hooks.append((hook, kwargs))
+        self._compiled.clear()
+        return len(self._hooks) - 1
+
+    def clear_state_hooks(self) -> None:
+        """Remove every state hook."""
+        self._hooks.clear()
+        self._compiled.clear()
+
+    def clamp_types(self, types, value: float) -> int:
+        """Hold the state of every neuron of ``types`` at ``value``."""
+        idx = jnp.asarray(self.indices(types))
+        value = _checks.finite_float("value", value)
+        return self.register_state_hook(lambda v, t: v.at[:, idx].set(value))
+
+    def perturb_types(self, types, delta: float, t_start: float = -np.inf, t_stop: float = np.inf) -> int:
+        """Add ``delta`` to the state of ``types`` after every step with ``t_start <= t < t_stop``."""
+        idx = jnp.asarray(self.indices(types))
+        delta = _checks.finite_float("delta", delta)
+
+        def hook(v, t):
+            return v.at[:, idx].add(jnp.where((t >= t_start) & (t < t_stop), delta, 0.0))
+
+        return self.register_state_hook(hook)
+
+    def _apply_hooks(self, v, t):
+        for hook, kwargs in self._hooks:
+            v = hook(v.T, t, **kwargs).T
+        return v
+
+    # --------------------------------------------------------------- dynamics
+    def _vector_field(self, params):
+        """``f(v, drive) -> dv/dt`` for ``v`` ``(n, batch)``; weights bound once."""
+        p = self.all_params(params)
+        recurrent = self.recurrent.linear_map(self.weights(params))
+        tau = p["tau"][self.neuron_type][:, None]
+        bias = p["bias"][self.neuron_type][:, None]
+        phi = self._phi
+
+        def f(v, drive):
+            return (-v + bias + recurrent(phi(v)) + drive) / tau
+
+        return f
+
+    def _phi(self, v):
+        unique = list(dict.fromkeys(self._phis))
+        if len(unique) == 1:
+            return unique[0](v)
+        which = np.array([unique.index(f) for f in self._phis])[self.neuron_type]
+        return jnp.select([jnp.asarray(which == k)[:, None] for k in range(len(unique))],
+                          [f(v) for f in unique])
+
+    def _drive_fn(self, x):
+        """Input ``x`` ``(T, n_in, batch)`` or ``(n_in, batch)`` -> ``drive(k)``,
+        the input current ``(n, batch)`` of frame ``k``."""
+        project = (lambda u: u) if self.input_projection is None else self.input_projection.linear_map()
+        if x.ndim == 2:
+            drive = project(x)
+            return lambda k: drive
+        return lambda k: project(x[k])
+
+    def _initial(self, params, batch, initial_state):
+        if initial_state is None:
+            bias = self.all_params(params)["bias"][self.neuron_type]
+            return jnp.broadcast_to(bias[:, None], (self.n_neurons, batch))
+        v0 = jnp.asarray(initial_state, jnp.float32)
+        if v0.shape != (batch, self.n_neurons):
+            raise ValueError(f"initial_state must have shape (batch, n_neurons) = {(batch, self.n_neurons)}, "
+                             f"got {v0.shape}")
+        return v0.T
+
+    def _prepare_input(self, x):
+        """User input -> neuron-major ``(T, n_in, batch)`` or ``(n_in, batch)``."""
+        x = jnp.asarray(x, jnp.float32)
+        if x.ndim == 2:
+            if x.shape[1] != self.n_inputs:
+                raise ValueError(f"x must have shape (batch, n_inputs={self.n_inputs}) or a time axis, "
+                                 f"got {x.shape}")
+            return x.T
+        if x.ndim != 3 or x.shape[2] != self.n_inputs:
+            raise ValueError(f"x must have shape (batch, time, n_inputs={self.n_inputs}) "
+                             f"({'batch' if self.batch_first else 'time'} first), or (batch, n_inputs); "
+                             f"got {x.shape}")
+        return jnp.transpose(x, (1, 2, 0) if self.batch_first else (0, 2, 1))
+
+    def _fixed_step(self, solver, f):
+        if solver == "euler":
+            return lambda v, u, h: v + h * f(v, u)
+
+        def rk4(v, u, h):
+            k1 = f(v, u)
+            k2 = f(v + 0.5 * h * k1, u)
+            k3 = f(v + 0.5 * h * k2, u)
+            k4 = f(v + h * k3, u)
+            return v + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+        return rk4
+
+    def _integrate(self, params, x, v0, t0, t1, *, num_steps, solver, rtol, atol, max_steps):
+        """States ``(num_steps, n, batch)`` at ``linspace(t0, t1, num_steps)``."""
+        f = self._vector_field(params)
+        drive = self._drive_fn(x)
+        h = (t1 - t0) / (num_steps - 1)
+        v0 = self._apply_hooks(v0, t0)
+        if solver == "dopri5":
+            times = jnp.linspace(t0, t1, num_steps)
+
+            def field(t, v, args):
+                k = jnp.clip(jnp.floor((t - t0) / h).astype(jnp.int32), 0, num_steps - 1)
+                return f(v, drive(k))
+
+            sol = diffrax.diffeqsolve(diffrax.ODETerm(field), diffrax.Dopri5(), t0, t1, h, v0,
+                                      saveat=diffrax.SaveAt(ts=times), max_steps=max_steps,
+                                      stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol))
+            return sol.ys
+        step = self._fixed_step(solver, f)
+
+        def body(v, k):
+            v = self._apply_hooks(step(v, drive(k), h), t0 + (k + 1) * h)
+            return v, v
+
+        _, vs = jax.lax.scan(body, v0, jnp.arange(num_steps - 1))
+        return jnp.concatenate([v0[None], vs])
+
+    def forward(self, x, t0: float = 0.0, t1: float = 1.0, num_steps: int = 2, *, params=None,
+                initial_state=None, solver: str = "euler", rtol: float = 1e-5, atol: float = 1e-6,
+                max_steps: int = 100_000):
+        """Simulate the network.
+
+        Args:
+            x: input ``(batch, num_steps, n_inputs)`` (``(num_steps, batch,
+                n_inputs)`` if not ``batch_first``), frame ``k`` held on
+                ``[t_k, t_k+1)``; or ``(batch, n_inputs)``, constant.
+            t0, t1: start and end time (units of tau).
+            num_steps: number of time points ``t_k = linspace(t0, t1,
+                num_steps)`` (>= 2); fixed-step solvers step between them.
+            params: trainable parameters (default ``self.params``).
+            initial_state: ``(batch, n_neurons)``; default the biases.
+            solver: ``"euler"`` or ``"rk4"`` (fixed step, ``lax.scan``), or
+                ``"dopri5"`` (adaptive, diffrax; no state hooks).
+            rtol, atol, max_steps: Dopri5 step-size control.
+
+        Returns:
+            ``(outputs, activity, times)``: outputs ``(batch, num_steps,
+            n_outputs)`` (readout of the state), activity ``(batch,
+            num_steps, n_neurons)`` (the state ``v``; time first if not
+            ``batch_first``), times ``(num_steps,)``.
+        """
+        if solver not in _SOLVERS:
+            raise ValueError(f"solver must be one of {_SOLVERS}, got {solver!r}")
+        if solver == "dopri5" and self._hooks:
+            raise ValueError("state hooks act after fixed steps; use solver='euler' or 'rk4' with hooks")
+        num_steps = _checks.positive_int("num_steps", num_steps)
+        if num_steps < 2:
+            raise ValueError(f"num_steps must be >= 2 (the start and end points), got {num_steps}")
+        t0, t1 = _checks.finite_float("t0", t0), _checks.finite_float("t1", t1)
+        if t1 <= t0:
+            raise ValueError(f"t1 must be > t0, got t0={t0}, t1={t1}")
+        xs = self._prepare_input(x)
+        if xs.ndim == 3 and xs.shape[0] != num_steps:
+            raise ValueError(f"x has {xs.shape[0]} frames, expected num_steps={num_steps}")
+        params = self.params if params is None else params
+        v0 = self._initial(params, xs.shape[-1], initial_state)
+        run = self._jitted("forward", self._run, num_steps=num_steps, solver=solver, rtol=rtol,
+                           atol=atol, max_steps=max_steps)
+        return run(params, xs, v0, t0, t1)
+
+    def _jitted(self, name, fn, **static):
+        """``fn`` with ``static`` bound, jit-compiled once per (name, static, hooks)."""
+        key = (name, *sorted(static.items()))
+        if key not in self._compiled:
+            self._compiled[key] = jax.jit(partial(fn, **static))
+        return self._compiled[key]
+
+    def _run(self, params, xs, v0, t0, t1, **options):
+        vs = self._integrate(params, xs, v0, t0, t1, **options)  # (T, n, batch)
+        if self.output_projection is None:
+            readout = vs
+        else:  # one mat-vec over all (time, batch) columns
+            n_t, n, batch = vs.shape
+            flat = jnp.transpose(vs, (1, 0, 2)).reshape(n, n_t * batch)
+            readout = self.output_projection.matvec(flat).reshape(-1, n_t, batch).transpose(1, 0, 2)
+        order = (2, 0, 1) if self.batch_first else (0, 2, 1)
+        times = jnp.linspace(t0, t1, options["num_steps"])
+        return jnp.transpose(readout, order), jnp.transpose(vs, order), times
+
+    __call__ = forward
+
+    # ---------------------------------------------------------- initial states
+    def steady_state(self, x, *, dt: float, t_max: float, tol: float = 1e-5, params=None,
+                     initial_state=None) -> SteadyState:
+        """Run under constant input ``x`` ``(batch, n_inputs)`` with Euler steps
+        of ``dt`` until ``max |dv/dt| <= tol`` or ``t_max``.
+
+        Not reverse-differentiable (a ``while_loop``); use :meth:`forward`
+        over a fixed time to differentiate through the approach.
+        """
+        dt, t_max = _checks.positive_float("dt", dt), _checks.positive_float("t_max", t_max)
+        tol = _checks.positive_float("tol", tol)
+        xs = self._prepare_input(x)
+        if xs.ndim != 2:
+            raise ValueError(f"steady_state takes a constant input (batch, n_inputs), got {jnp.shape(x)}")
+        params = self.params if params is None else params
+        v0 = self._initial(params, xs.shape[-1], initial_state)
+        return self._jitted("steady_state", self._steady)(params, xs, v0, dt, t_max, tol)
+
+    def _steady(self, params, xs, v0, dt, t_max, tol):
+        f = self._vector_field(params)
+        u = self._drive_fn(xs)(0)
+
+        def cond(carry):
+            v, t, res = carry
+            return (res > tol) & (t < t_max)
+
+        def body(carry):
+            v, t, _ = carry
+            v = self._apply_hooks(v + dt * f(v, u), t + dt)
+            return v, t + dt, jnp.max(jnp.abs(f(v, u)))
+
+        v0 = self._apply_hooks(v0, 0.0)
+        v, t, res = jax.lax.while_loop(cond, body, (v0, jnp.float32(0.0), jnp.max(jnp.abs(f(v0, u)))))
+        return SteadyState(v.T, t, res)
+
+    def fade_in_state(self, x, *, t_fade_in: float, dt: float, params=None, initial_state=None):
+        """The state after ramping constant input ``x`` ``(batch, n_inputs)``
+        linearly from 0 to full strength over ``t_fade_in`` (Euler steps of
+        ``dt``), starting from ``initial_state`` (default the biases).
+
+        Returns ``(batch, n_neurons)``; differentiable.
+        """
+        t_fade_in = _checks.positive_float("t_fade_in", t_fade_in)
+        dt = _checks.positive_float("dt", dt)
+        xs = self._prepare_input(x)
+        if xs.ndim != 2:
+            raise ValueError(f"fade_in_state takes one frame (batch, n_inputs), got {jnp.shape(x)}")
+        n_steps = max(1, int(round(t_fade_in / dt)))
+        ramp = jnp.linspace(0.0, 1.0, n_steps + 1)[:, None, None] * xs[None]
+        if self.batch_first:
+            ramp = jnp.transpose(ramp, (2, 0, 1))
+        else:
+            ramp = jnp.transpose(ramp, (0, 2, 1))
+        _, activity, _ = self.forward(ramp, 0.0, n_steps * dt, n_steps + 1, params=params,
+                                      initial_state=initial_state)
+        return activity[:, -1] if self.batch_first else activity[-1]
+
+    # ------------------------------------------------ fitting (ActivationModel)
+    def activation_model(self, t1: float, num_steps: int, sample_steps=None, solver: str = "euler"):
+        """This network as a :class:`multiarea.fitting.ActivationModel`:
+        constant input ``(batch, n_inputs)`` -> activity at ``sample_steps``
+        (indices into ``linspace(0, t1, num_steps)``; default all) as
+        ``(batch, n_neurons, n_samples)``."""
+        return _RNNActivationModel(self, t1, num_steps, sample_steps, solver)
+
+
+class _RNNActivationModel:
+    """Adapter: a ConnectomeRNN seen as (params, inputs) -> activations."""
+
+    def __init__(self, rnn: ConnectomeRNN, t1, num_steps, sample_steps, solver):
+        self.rnn, self.t1, self.num_steps, self.solver = rnn, t1, num_steps, solver
+        steps = np.arange(num_steps) if sample_steps is None else np.asarray(sample_steps)
+        if steps.ndim != 1 or steps.size == 0 or steps.min() < 0 or steps.max() >= num_steps:
+            raise ValueError(f"sample_steps must be indices in [0, {num_steps}), got {steps}")
+        self.sample_steps = steps
+        self.params = rnn.params
+        self.input_shape = (rnn.n_inputs,)
+        self.n_neurons = rnn.n_neurons
+        self.n_layers = steps.size
+
+    def apply(self, params, inputs):
+        _, activity, _ = self.rnn.forward(inputs, 0.0, self.t1, self.num_steps, params=params,
+                                          solver=self.solver)
+        if not self.rnn.batch_first:
+            activity = jnp.swapaxes(activity, 0, 1)
+        return jnp.transpose(activity[:, self.sample_steps], (0, 2, 1))
+
+    def clamp(self, params):
+        return self.rnn.clamp(params)
