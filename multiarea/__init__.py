@@ -7,8 +7,16 @@ The public API::
     net = model.build()                       # a brainpy DynamicalSystem
     record = ma.simulate(net, model.duration_ms, inputs=[model.stimulus(net)])
     ma.analysis.rate_table(record)
+
+Rate networks on typed connectomes::
+
+    conn, types = ma.connectome.create_neuron_typed_connectome(1000, probs, block)
+    rnn = ma.ConnectomeRNN(conn, types, neuron_type_class=["excitatory", "inhibitory"])
+    outputs, activity, times = rnn.forward(x, 0.0, 100.0, num_steps=101)
 """
-from . import analysis, data, ops
+from . import analysis, connectome, data, initializers, io, ops
+from .connectome_rnn import ConnectomeRNN
+from .initializers import Lognormal, Normal, Value
 from .connectivity import CSR, FixedProb
 from .models import Model, available_models, load_model
 from .network import Area, MultiAreaNetwork, StepInput
@@ -18,6 +26,7 @@ from .recording import SpikeRecord, simulate
 
 __version__ = "0.1.0"
 
-__all__ = ["analysis", "data", "ops", "CSR", "FixedProb", "Model", "available_models",
+__all__ = ["analysis", "connectome", "data", "initializers", "io", "ops", "ConnectomeRNN",
+           "Lognormal", "Normal", "Value", "CSR", "FixedProb", "Model", "available_models",
            "load_model", "Area", "MultiAreaNetwork", "StepInput", "LIF", "Projection",
            "SpikeRecord", "simulate", "__version__"]
