@@ -305,12 +305,22 @@ class ConnectomeRNN:
         return f
 
     def _phi(self, v):
+        """Per-type nonlinearity of ``v`` with neurons on axis 0."""
         unique = list(dict.fromkeys(self._phis))
         if len(unique) == 1:
             return unique[0](v)
         which = np.array([unique.index(f) for f in self._phis])[self.neuron_type]
-        return jnp.select([jnp.asarray(which == k)[:, None] for k in range(len(unique))],
+        mask_shape = (-1,) + (1,) * (v.ndim - 1)
+        return jnp.select([jnp.asarray(which == k).reshape(mask_shape) for k in range(len(unique))],
                           [f(v) for f in unique])
+
+    def rates(self, activity):
+        """``phi(v)``: the rates of states ``activity`` ``(..., n_neurons)``
+        (e.g. the activity returned by :meth:`forward`)."""
+        activity = jnp.asarray(activity)
+        if activity.shape[-1] != self.n_neurons:
+            raise ValueError(f"activity must have n_neurons={self.n_neurons} on its last axis, got {activity.shape}")
+        return jnp.moveaxis(self._phi(jnp.moveaxis(activity, -1, 0)), 0, -1)
 
     def _drive_fn(self, x):
         """Input ``x`` ``(T, n_in, batch)`` or ``(n_in, batch)`` -> ``drive(k)``,

@@ -122,11 +122,13 @@ def test_typed_connectome_errors(probs, block, match):
 def test_plot_typed_connectome_sorts_by_type_and_draws_separators():
     m, types = create_neuron_typed_connectome(60, [0.5, 0.5], [[0.0, 1.0], [0.0, 0.0]], seed=0)
     ax = plot_typed_connectome(m, types, type_names=["E", "I"])
-    xy = ax.collections[0].get_offsets()
+    image = ax.images[0].get_array()
     n_e = (types == 0).sum()
-    assert len(xy) == m.nnz
-    assert np.all(xy[:, 1] < n_e) and np.all(xy[:, 0] >= n_e)  # only E rows -> I columns
+    assert image.shape == (60, 60) and image.sum() == m.nnz
+    assert image[:n_e, n_e:].sum() == m.nnz  # only E rows -> I columns
     assert [t.get_text() for t in ax.get_yticklabels()] == ["E", "I"]
     assert len(ax.lines) == 2  # one horizontal + one vertical separator
+    binned = plot_typed_connectome(m, types, max_pixels=7).images[0].get_array()
+    assert binned.shape == (7, 7) and binned.sum() == m.nnz
     with pytest.raises(ValueError, match="type_names"):
         plot_typed_connectome(m, types, type_names=["E"])

@@ -157,8 +157,10 @@ def test_per_type_nonlinearity_and_readout_projection():
     outputs, act, _ = model.forward(x, 0, 1.0, 3)
     assert outputs.shape == (1, 3, 2)
     np.testing.assert_allclose(np.asarray(outputs), np.asarray(act[:, :, [5, 0]]))
-    np.testing.assert_allclose(np.asarray(model._phi(jnp.full((N, 1), -0.5)))[:, 0],
+    np.testing.assert_allclose(np.asarray(model.rates(jnp.full((2, N), -0.5)))[1],
                                [0, 0, 0, 0, np.tanh(-0.5), np.tanh(-0.5)], rtol=1e-6)
+    with pytest.raises(ValueError, match="last axis"):
+        model.rates(np.zeros((N, 2)))
 
 
 def test_input_projection_drives_only_chosen_neurons():

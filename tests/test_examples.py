@@ -25,3 +25,13 @@ def test_example_network_runs_under_dsrunner(tmp_path):
     assert rates.shape == (3,)
     assert rates[0] > rates[2] > 0          # the driven area V1 fires most
     assert (tmp_path / "custom_op_rates.csv").is_file()
+
+
+def test_typed_connectome_example_responds_to_its_input(tmp_path):
+    import typed_connectome_rnn
+
+    times, per_type = typed_connectome_rnn.main(["--neurons", "400", "--out", str(tmp_path)])
+    assert per_type.shape == (201, 4) and times[-1] == 200.0
+    before, after = per_type[95:100].mean(axis=0), per_type[-5:].mean(axis=0)
+    assert after[0] > before[0] + 0.01          # the driven type E1 rises with the step input
+    assert (tmp_path / "typed_connectome_rnn.png").is_file()
