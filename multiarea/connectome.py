@@ -7,7 +7,7 @@ takes a connectome accepts a scipy sparse matrix/array, a dense 2-D array, or
 a COO pair ``(indices, values)`` with ``indices`` of shape ``(2, nnz)``
 holding (pre, post) rows.
 
-The fly visual system connectome is :func:`multiarea.flyvis.fly_visual`.
+The fly visual system connectome is :func:`fly_visual` (see ``multiarea._fly_visual``).
 """
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ import scipy.sparse as sp
 from . import _checks
 from .connectivity import CSR
 from .projection import Projection
+from ._fly_visual import FlyVisualConnectome, fly_visual
 
 __all__ = ["to_csr", "create_sparse_projection", "create_neuron_typed_connectome",
-           "plot_typed_connectome"]
+           "plot_typed_connectome", "FlyVisualConnectome", "fly_visual"]
 
 _PRE_IN = ("rows", "columns")
 
@@ -209,18 +210,24 @@ def create_neuron_typed_connectome(num_neurons: int, neuron_type_probs, neuron_t
     return m, types
 
 
-def plot_typed_connectome(connectome, neuron_types, type_names=None, ax=None, markersize=1.0):
+def plot_typed_connectome(connectome, neuron_types, type_names=None, ax=None, max_pixels: int = 600):
     """Plot a connectome with neurons sorted by type and lines between type blocks.
+
+    Synapses are counted in square bins of neurons (one neuron per pixel up
+    to ``max_pixels`` neurons, larger networks are binned), so block densities
+    stay visible at any size.
 
     Args:
         connectome: any accepted connectome form, ``(n, n)`` pre x post.
         neuron_types: ``(n,)`` int type of every neuron.
-        type_names: labels of the types (default ``"type k"``).
+        type_names: labels of the types present, in sorted type order
+            (default ``"type k"``).
         ax: matplotlib Axes (default: a new figure).
-        markersize: size of the dot drawn per synapse.
+        max_pixels: largest number of bins per axis.
 
     Returns:
-        The Axes (rows = pre, columns = post, both sorted by type).
+        The Axes (rows = pre, columns = post, both sorted by type; the image
+        holds synapse counts per bin).
     """
     import matplotlib.pyplot as plt
 
@@ -235,17 +242,17 @@ def plot_typed_connectome(connectome, neuron_types, type_names=None, ax=None, ma
         type_names = [f"type {t}" for t in labels]
     elif len(type_names) != labels.size:
         raise ValueError(f"type_names must name the {labels.size} types present, got {len(type_names)}")
+    bins = min(n, _checks.positive_int("max_pixels", max_pixels))
+    counts, _, _ = np.histogram2d(rank[m.row], rank[m.col], bins=bins, range=[[-0.5, n - 0.5]] * 2)
     if ax is None:
         ax = plt.figure(figsize=(5, 5)).add_subplot(111)
-    ax.scatter(rank[m.col], rank[m.row], s=markersize, c="k", marker="s", linewidths=0)
+    ax.imshow(counts, cmap="inferno", extent=(-0.5, n - 0.5, n - 0.5, -0.5), interpolation="nearest")
     for s in starts[1:]:
-        ax.axhline(s - 0.5, color="tab:red", lw=0.8)
-        ax.axvline(s - 0.5, color="tab:red", lw=0.8)
+        ax.axhline(s - 0.5, color="white", lw=0.8)
+        ax.axvline(s - 0.5, color="white", lw=0.8)
     centres = (starts + np.append(starts[1:], n)) / 2 - 0.5
     ax.set_yticks(centres, type_names)
     ax.set_xticks(centres, type_names, rotation=90)
-    ax.set_xlim(-0.5, n - 0.5)
-    ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlabel("postsynaptic neuron")
     ax.set_ylabel("presynaptic neuron")
     return ax
