@@ -15,7 +15,7 @@ Rate networks on typed connectomes::
     outputs, activity, times = rnn.forward(x, 0.0, 100.0, num_steps=101)
 """
 from . import analysis, connectome, data, initializers, io, ops
-from .connectome_rnn import ConnectomeRNN
+from .connectome_rnn import ConnectomeRNN, fly_visual_rnn
 from .initializers import Lognormal, Normal, Value
 from .connectivity import CSR, FixedProb
 from .models import Model, available_models, load_model
@@ -26,7 +26,7 @@ from .recording import SpikeRecord, simulate
 
 __version__ = "0.1.0"
 
-__all__ = ["analysis", "connectome", "data", "initializers", "io", "ops", "ConnectomeRNN",
+__all__ = ["analysis", "connectome", "data", "initializers", "io", "ops", "ConnectomeRNN", "fly_visual_rnn",
            "Lognormal", "Normal", "Value", "CSR", "FixedProb", "Model", "available_models",
            "load_model", "Area", "MultiAreaNetwork", "StepInput", "LIF", "Projection",
            "SpikeRecord", "simulate", "__version__"]

@@ -31,10 +31,10 @@ import numpy as np
 from . import _checks
 from .connectivity import CSR
 from .connectome import to_csr
-from .initializers import Value, group_values
+from .initializers import Normal, Value, group_values
 from .projection import Projection
 
-__all__ = ["ConnectomeRNN", "SteadyState", "NONLINEARITIES"]
+__all__ = ["ConnectomeRNN", "SteadyState", "NONLINEARITIES", "fly_visual_rnn"]
 
 NONLINEARITIES: dict[str, Callable] = {
     "relu": jax.nn.relu, "sigmoid": jax.nn.sigmoid, "tanh": jnp.tanh, "softplus": jax.nn.softplus,
@@ -493,10 +493,12 @@ class ConnectomeRNN:
         v, t, res = jax.lax.while_loop(cond, body, (v0, jnp.float32(0.0), jnp.max(jnp.abs(f(v0, u)))))
         return SteadyState(v.T, t, res)
 
-    def fade_in_state(self, x, *, t_fade_in: float, dt: float, params=None, initial_state=None):
-        """The state after ramping constant input ``x`` ``(batch, n_inputs)``
-        linearly from 0 to full strength over ``t_fade_in`` (Euler steps of
-        ``dt``), starting from ``initial_state`` (default the biases).
+    def fade_in_state(self, x, *, t_fade_in: float, dt: float, baseline: float = 0.0, params=None,
+                      initial_state=None):
+        """The state after ramping constant input linearly from ``baseline``
+        to ``x`` ``(batch, n_inputs)`` over ``t_fade_in`` (Euler steps of
+        ``dt``), starting from ``initial_state`` (default the biases).  flyvis
+        fades in from grey: ``baseline=0.5``.
 
         Returns ``(batch, n_neurons)``; differentiable.
         """
@@ -506,7 +508,8 @@ class ConnectomeRNN:
         if xs.ndim != 2:
             raise ValueError(f"fade_in_state takes one frame (batch, n_inputs), got {jnp.shape(x)}")
         n_steps = max(1, int(round(t_fade_in / dt)))
-        ramp = jnp.linspace(0.0, 1.0, n_steps + 1)[:, None, None] * xs[None]
+        baseline = _checks.finite_float("baseline", baseline)
+        ramp = baseline + jnp.linspace(0.0, 1.0, n_steps + 1)[:, None, None] * (xs[None] - baseline)
         if self.batch_first:
             ramp = jnp.transpose(ramp, (2, 0, 1))
         else:
@@ -547,3 +550,45 @@ class _RNNActivationModel:
 
     def clamp(self, params):
         return self.rnn.clamp(params)
+
+
+def fly_visual_rnn(connectome=None, *, extent: int = 15, tau=50.0, bias=Normal(0.5, 0.05),
+                   strength_scale: float = 0.01, trainable=_PARAMS, output_projection=None,
+                   batch_first: bool = True, seed: int = 0, backend: str | None = None) -> ConnectomeRNN:
+    """The fly visual system network with flyvis's default parametrisation.
+
+    Signs and synapse counts come from the connectome, the strength of each
+    edge type (pre type, post type) starts at ``strength_scale / <n_syn>``
+    (its mean synapse count on the lattice) and is clamped non-negative, the
+    nonlinearity is ReLU, and the time constant and bias are shared per cell
+    type.  The inputs are the lattice columns: column ``k`` drives R1-R8 of
+    that column (flyvis's stimulus layout).
+
+    Args:
+        connectome: a :class:`~multiarea.connectome.FlyVisualConnectome`
+            (default ``fly_visual(extent)``).
+        extent: lattice radius when ``connectome`` is None.
+        tau: time constant per type (ms; flyvis: 0.05 s), any form
+            :class:`ConnectomeRNN` takes.
+        bias: resting potential per type (flyvis: Normal(0.5, 0.05)).
+        strength_scale: the ``0.01`` of flyvis's strength initialisation.
+        trainable, output_projection, batch_first, seed, backend: as in
+            :class:`ConnectomeRNN`.
+
+    Returns:
+        A :class:`ConnectomeRNN` with ``n_inputs`` = number of lattice columns.
+    """
+    from .connectome import fly_visual
+
+    c = fly_visual(extent) if connectome is None else connectome
+    scale = _checks.positive_float("strength_scale", strength_scale)
+    inputs = c.input_indices()                                     # (n_columns, 8)
+    n_columns = inputs.shape[0]
+    feed = CSR(np.arange(0, inputs.size + 1, inputs.shape[1]), inputs.reshape(-1), c.n_neurons)
+    edge_types = [(c.type_names[a], c.type_names[b]) for a, b in zip(c.edge_src_type, c.edge_tar_type)]
+    strength = {pair: scale / mean for pair, mean in zip(edge_types, c.edge_mean_n_syn) if np.isfinite(mean)}
+    return ConnectomeRNN(
+        c.to_csr(signed=True), c.neuron_type, type_names=list(c.type_names), tau=tau, bias=bias,
+        edge_strength=strength, nonlinearity="relu", trainable=trainable,
+        input_projection=Projection(n_columns, c.n_neurons, feed, 1.0, backend=backend),
+        output_projection=output_projection, batch_first=batch_first, seed=seed, backend=backend)

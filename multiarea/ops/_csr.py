@@ -3,8 +3,9 @@
 ``A`` is ``(n_rows, n_cols)`` in CSR form (``indptr``, ``indices``, ``data``).
 ``x`` is ``(n,)`` or ``(n, batch)``.  The product is linear in ``x`` and in
 ``data``: forward-mode derivatives go through a custom JVP, reverse mode
-through the transposes (``A.T @ ct`` for ``x``, ``ct[row] * x[col]`` for
-``data``), so ``jax.grad``/``jax.jvp`` work on both backends.
+through the transposes (``A.T @ ct`` for ``x``, the sampled dot product
+``ct[row] . x[col]`` per entry for ``data``), each an op of the chosen
+backend, so ``jax.grad``/``jax.jvp`` work on both.
 """
 from __future__ import annotations
 
@@ -30,12 +31,54 @@ def _product_jax(indptr, indices, data, x, n_out, transpose):
     return jax.ops.segment_sum(data[:, None] * x[indices], rows, num_segments=n_out)
 
 
+_TRANSPOSED: dict = {}  # structure hash -> (indptr, indices, order) of A.T in CSR form
+
+
+def _transposed_structure(indptr: np.ndarray, indices: np.ndarray, n_cols: int):
+    """The CSR structure of ``A.T`` and the entry permutation: entry ``order[k]``
+    of ``A`` is entry ``k`` of ``A.T`` (numpy, cached by content)."""
+    key = (n_cols, indptr.size, hash(indptr.tobytes()), hash(indices.tobytes()))
+    if key not in _TRANSPOSED:
+        if len(_TRANSPOSED) >= 16:
+            _TRANSPOSED.pop(next(iter(_TRANSPOSED)))
+        order = np.argsort(indices, kind="stable").astype(np.int32)
+        t_indptr = np.concatenate([[0], np.cumsum(np.bincount(indices, minlength=n_cols))]).astype(np.int32)
+        rows = np.repeat(np.arange(indptr.size - 1, dtype=np.int32), np.diff(indptr))
+        _TRANSPOSED[key] = (t_indptr, rows[order], order)
+    return _TRANSPOSED[key]
+
+
 def _product_taichi(indptr, indices, data, x, n_out, transpose):
+    """Row-parallel kernel; ``A.T x`` runs it on the transposed structure
+    (a permutation of ``data``) rather than scattering with atomics."""
     from . import _csr_taichi
 
-    op = _csr_taichi.matvec_transpose_op if transpose else _csr_taichi.matvec_op
-    (y,) = op(indptr, indices, data, x, outs=[jax.ShapeDtypeStruct((n_out, x.shape[1]), jnp.float32)])
+    if transpose:
+        indptr, indices, order = _transposed_structure(indptr, indices, n_out)
+        data = data[order]
+    (y,) = _csr_taichi.matvec_op(indptr, indices, data, x,
+                                 outs=[jax.ShapeDtypeStruct((n_out, x.shape[1]), jnp.float32)])
     return y
+
+
+def _sampled_dot_jax(indptr, indices, a, b):
+    rows = _rows_of_entries(indptr, indices.shape[0])
+    return jnp.sum(a[rows] * b[indices], axis=1)
+
+
+def _sampled_dot_taichi(indptr, indices, a, b):
+    from . import _csr_taichi
+
+    (out,) = _csr_taichi.sampled_dot_op(indptr, indices, a, b,
+                                        outs=[jax.ShapeDtypeStruct(indices.shape, jnp.float32)])
+    return out
+
+
+def _data_cotangent(backend, indptr, indices, ct, x, transpose):
+    """``d <ct, y> / d data`` for ``y = A x`` (``A.T x``): per entry ``k`` of
+    row ``r`` and column ``c``, ``ct[r] . x[c]`` (``x[r] . ct[c]``)."""
+    impl = _sampled_dot_taichi if backend == "taichi" else _sampled_dot_jax
+    return impl(indptr, indices, x, ct) if transpose else impl(indptr, indices, ct, x)
 
 
 def _product(backend, indptr, indices, data, x, n_out, transpose):
@@ -59,15 +102,21 @@ def _matvec_jvp(backend, shape, transpose, indptr_indices, primals, tangents):
     n_out, n_in = (n_cols, n_rows) if transpose else (n_rows, n_cols)
     y = _product(backend, indptr, indices, data, x, n_out, transpose)
 
-    def forward(res, v):
-        return _product(backend, *res, v, n_out, transpose)
+    # the (static, numpy) structure is closed over; only data / x are residuals
+    def forward(d, v):
+        return _product(backend, indptr, indices, d, v, n_out, transpose)
 
-    def backward(res, ct):
-        return _product(backend, *res, ct, n_in, not transpose)
+    def backward(d, ct):
+        return _product(backend, indptr, indices, d, ct, n_in, not transpose)
 
-    y_dot = linear_call(forward, backward, (indptr, indices, data), x_dot)
-    # linear in data: a pure-JAX gather/scatter, transposed by JAX itself
-    y_dot = y_dot + _product_jax(indptr, indices, data_dot, x, n_out, transpose)
+    def forward_data(v, d):
+        return _product(backend, indptr, indices, d, v, n_out, transpose)
+
+    def backward_data(v, ct):
+        return _data_cotangent(backend, indptr, indices, ct, v, transpose)
+
+    y_dot = linear_call(forward, backward, data, x_dot)
+    y_dot = y_dot + linear_call(forward_data, backward_data, x, data_dot)
     return y, y_dot
 
 
