@@ -369,9 +369,11 @@ class ConnectomeRNN:
         return rk4
 
     def _integrate(self, params, x, v0, t0, t1, *, num_steps, solver, rtol, atol, max_steps):
-        """States ``(num_steps, n, batch)`` at ``linspace(t0, t1, num_steps)``."""
+        """States and readouts, ``(num_steps, batch, n)`` and ``(num_steps,
+        batch, n_outputs)``, at ``linspace(t0, t1, num_steps)``."""
         f = self._vector_field(params)
         drive = self._drive_fn(x)
+        readout = (lambda v: v) if self.output_projection is None else self.output_projection.linear_map()
         h = (t1 - t0) / (num_steps - 1)
         v0 = self._apply_hooks(v0, t0)
         if solver == "dopri5":
@@ -384,15 +386,17 @@ class ConnectomeRNN:
             sol = diffrax.diffeqsolve(diffrax.ODETerm(field), diffrax.Dopri5(), t0, t1, h, v0,
                                       saveat=diffrax.SaveAt(ts=times), max_steps=max_steps,
                                       stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol))
-            return sol.ys
+            return jax.lax.map(lambda v: (v.T, readout(v).T), sol.ys)
         step = self._fixed_step(solver, f)
 
-        def body(v, k):
-            v = self._apply_hooks(step(v, drive(k), h), t0 + (k + 1) * h)
-            return v, v
+        def body(v, k):  # emits the state at t_k, then steps to t_k+1
+            v_next = self._apply_hooks(step(v, drive(k), h), t0 + (k + 1) * h)
+            return v_next, (v.T, readout(v).T)
 
-        _, vs = jax.lax.scan(body, v0, jnp.arange(num_steps - 1))
-        return jnp.concatenate([v0[None], vs])
+        # num_steps iterations: the last step is not needed, but computing it
+        # costs less than concatenating the initial state to all the others
+        _, (vs, outs) = jax.lax.scan(body, v0, jnp.arange(num_steps))
+        return vs, outs
 
     def forward(self, x, t0: float = 0.0, t1: float = 1.0, num_steps: int = 2, *, params=None,
                 initial_state=None, solver: str = "euler", rtol: float = 1e-5, atol: float = 1e-6,
@@ -445,16 +449,11 @@ class ConnectomeRNN:
         return self._compiled[key]
 
     def _run(self, params, xs, v0, t0, t1, **options):
-        vs = self._integrate(params, xs, v0, t0, t1, **options)  # (T, n, batch)
-        if self.output_projection is None:
-            readout = vs
-        else:  # one mat-vec over all (time, batch) columns
-            n_t, n, batch = vs.shape
-            flat = jnp.transpose(vs, (1, 0, 2)).reshape(n, n_t * batch)
-            readout = self.output_projection.matvec(flat).reshape(-1, n_t, batch).transpose(1, 0, 2)
-        order = (2, 0, 1) if self.batch_first else (0, 2, 1)
+        vs, outs = self._integrate(params, xs, v0, t0, t1, **options)  # (T, batch, ...)
         times = jnp.linspace(t0, t1, options["num_steps"])
-        return jnp.transpose(readout, order), jnp.transpose(vs, order), times
+        if self.batch_first:
+            return jnp.swapaxes(outs, 0, 1), jnp.swapaxes(vs, 0, 1), times
+        return outs, vs, times
 
     __call__ = forward
 
