@@ -552,7 +552,7 @@ class _RNNActivationModel:
 
 
 def fly_visual_rnn(connectome=None, *, extent: int = 15, tau=50.0, bias=Normal(0.5, 0.05),
-                   strength_scale: float = 0.01, trainable=_PARAMS, output_projection=None,
+                   strength_scale: float = 0.01, trainable=_PARAMS, clamp=None, output_projection=None,
                    batch_first: bool = True, seed: int = 0, backend: str | None = None) -> ConnectomeRNN:
     """The fly visual system network with flyvis's default parametrisation.
 
@@ -571,8 +571,9 @@ def fly_visual_rnn(connectome=None, *, extent: int = 15, tau=50.0, bias=Normal(0
             :class:`ConnectomeRNN` takes.
         bias: resting potential per type (flyvis: Normal(0.5, 0.05)).
         strength_scale: the ``0.01`` of flyvis's strength initialisation.
-        trainable, output_projection, batch_first, seed, backend: as in
-            :class:`ConnectomeRNN`.
+        trainable, clamp, output_projection, batch_first, seed, backend: as
+            in :class:`ConnectomeRNN` (flyvis keeps tau >= dt: pass
+            ``clamp={"tau": (dt, None)}`` when training with Euler steps).
 
     Returns:
         A :class:`ConnectomeRNN` with ``n_inputs`` = number of lattice columns.
@@ -588,6 +589,6 @@ def fly_visual_rnn(connectome=None, *, extent: int = 15, tau=50.0, bias=Normal(0
     strength = {pair: scale / mean for pair, mean in zip(edge_types, c.edge_mean_n_syn) if np.isfinite(mean)}
     return ConnectomeRNN(
         c.to_csr(signed=True), c.neuron_type, type_names=list(c.type_names), tau=tau, bias=bias,
-        edge_strength=strength, nonlinearity="relu", trainable=trainable,
+        edge_strength=strength, nonlinearity="relu", trainable=trainable, clamp=clamp,
         input_projection=Projection(n_columns, c.n_neurons, feed, 1.0, backend=backend),
         output_projection=output_projection, batch_first=batch_first, seed=seed, backend=backend)

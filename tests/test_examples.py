@@ -35,3 +35,14 @@ def test_typed_connectome_example_responds_to_its_input(tmp_path):
     before, after = per_type[95:100].mean(axis=0), per_type[-5:].mean(axis=0)
     assert after[0] > before[0] + 0.01          # the driven type E1 rises with the step input
     assert (tmp_path / "typed_connectome_rnn.png").is_file()
+
+
+def test_fly_visual_example_trains_towards_the_teacher(tmp_path):
+    import fly_visual_rnn
+
+    outputs, losses = fly_visual_rnn.main(["--extent", "3", "--frames", "40", "--iterations", "8",
+                                           "--out", str(tmp_path)])
+    assert outputs.shape == (4, 40, 4) and np.all(np.isfinite(outputs))
+    assert losses[-1] < 0.5 * losses[0]
+    assert (tmp_path / "fly_visual_bar_responses.png").is_file()
+    assert (tmp_path / "fly_visual_training_loss.csv").is_file()
