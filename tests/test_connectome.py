@@ -132,3 +132,22 @@ def test_plot_typed_connectome_sorts_by_type_and_draws_separators():
     assert binned.shape == (7, 7) and binned.sum() == m.nnz
     with pytest.raises(ValueError, match="type_names"):
         plot_typed_connectome(m, types, type_names=["E"])
+
+
+def test_rate_projection_matvec_matches_scipy_and_guards_spiking_use():
+    m = sp.random(30, 20, density=0.2, random_state=1, format="csr")
+    proj = ma.Projection(30, 20, ma.CSR.from_scipy(m), 2.0)
+    x = np.random.default_rng(0).normal(size=(30, 3)).astype(np.float32)
+    structure = (m != 0).astype(np.float64)  # CSR holds which pairs exist; the weight is separate
+    np.testing.assert_allclose(np.asarray(proj.matvec(x)), 2.0 * (structure.T @ x), rtol=1e-5, atol=1e-5)
+    w = np.arange(m.nnz, dtype=np.float32)
+    expected = sp.csr_matrix((w, m.indices, m.indptr), shape=m.shape).T @ x
+    np.testing.assert_allclose(np.asarray(proj.linear_map(w)(x)), expected, rtol=1e-5, atol=1e-4)
+    with pytest.raises(ValueError, match="per synapse"):
+        proj.matvec(x, weight=np.ones(3))
+    with pytest.raises(ValueError, match="rate projection"):
+        proj.deliver(jnp.zeros(30, bool), 0)
+    with pytest.raises(ValueError, match="needs CSR"):
+        ma.Projection(30, 20, ma.FixedProb(0.1), 1.0)
+    with pytest.raises(TypeError, match="pre must be"):
+        ma.Projection("30", 20, ma.CSR.from_scipy(m), 1.0)
