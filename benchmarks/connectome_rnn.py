@@ -21,20 +21,16 @@ the activities (max abs difference) and of the gradients of the loss
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
-import resource
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from _subprocess import in_subprocess, peak_rss_mb
+
 TAU_S = 0.05
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _movie(args, n_columns) -> np.ndarray:
@@ -85,7 +81,7 @@ def run_flyvis(args, queue):
              strength_keys=np.array([f"{a}->{b}" for a, b in strength.keys]),
              strength_grad=strength.raw_values.grad.numpy())
     queue.put(dict(build_s=build_s, compile_s=0.0, fwd_s=fwd_s, fwd_bwd_s=fwd_bwd_s,
-                   threads=torch.get_num_threads(), peak_rss_mb=_peak_rss_mb()))
+                   threads=torch.get_num_threads(), peak_rss_mb=peak_rss_mb()))
 
 
 def run_multiarea(args, queue):
@@ -117,7 +113,7 @@ def run_multiarea(args, queue):
     _, grads = loss_and_grad(rnn.params)
     result = dict(build_s=build_s, compile_s=compile_s, fwd_s=fwd_s, fwd_bwd_s=fwd_bwd_s,
                   backend=ma.ops.get_backend(), n_neurons=rnn.n_neurons, n_synapses=rnn.recurrent.conn.nnz,
-                  peak_rss_mb=_peak_rss_mb())
+                  peak_rss_mb=peak_rss_mb())
     if peer is not None:
         result["max_abs_activity_diff"] = float(np.abs(activity - peer["activity"]).max())
         result["max_abs_activity"] = float(np.abs(peer["activity"]).max())
@@ -128,16 +124,6 @@ def run_multiarea(args, queue):
                                     peer["strength_grad"])):
             result[f"grad_{name}_rel_diff"] = float(np.abs(ours - theirs).max() / np.abs(theirs).max())
     queue.put(result)
-
-
-def _in_subprocess(target, args):
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(args, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
 
 
 def _flyvis_available() -> str:
@@ -164,8 +150,8 @@ def main(argv=None):
         why_not = "--no-peer" if args.no_peer else _flyvis_available()
         rows = {}
         if not why_not:
-            rows["flyvis-1.2"] = _in_subprocess(run_flyvis, args)
-        rows["multiarea"] = ours = _in_subprocess(run_multiarea, args)
+            rows["flyvis-1.2"] = in_subprocess(run_flyvis, args)
+        rows["multiarea"] = ours = in_subprocess(run_multiarea, args)
     updates = ours["n_synapses"] * args.batch * args.steps
     print(f"fly visual network, extent 15: {ours['n_neurons']} neurons, {ours['n_synapses']} synapses; "
           f"batch {args.batch}, {args.steps} Euler steps of {args.dt} s")

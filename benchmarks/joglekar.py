@@ -20,9 +20,7 @@ compile time (from ``jax.monitoring``) is subtracted for steady steps/s.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
-import resource
 import sys
 import time
 
@@ -30,10 +28,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from _subprocess import in_subprocess, peak_rss_mb  # noqa: E402
 
 
 def _timed_runs(runner_factory, n_steps, dt):
@@ -87,7 +82,7 @@ def run_multiarea(args, queue):
     fan_E = model.params["p"] * (n_E * net.EE.plan.pair_mask.sum(0) + n_I * net.EI.plan.pair_mask.sum(0))
     fan_I = model.params["p"] * (n_E + n_I)
     events = res["counts"]["E"] @ fan_E + res["counts"]["I"].sum(axis=1) * fan_I
-    res.update(build_s=build_s, events_per_step=float(events.mean()), peak_rss_mb=_peak_rss_mb(),
+    res.update(build_s=build_s, events_per_step=float(events.mean()), peak_rss_mb=peak_rss_mb(),
                backend=ma.ops.get_backend(), rate_E=res["counts"]["E"].sum(0) / (n_E * args.duration * 1e-3))
     queue.put(res)
 
@@ -114,17 +109,7 @@ def run_peer(args, queue):
                          p["stimulus_duration_ms"], dt=model.dt)
     queue.put(dict(build_s=build_s, compile_s=r["compile_s"], run_s=r["run_s"],
                    recompile_s=r["run_recompile_s"], steps_per_s=r["steps_per_s"],
-                   peak_rss_mb=_peak_rss_mb(), rate_E=r["rate_E_hz"]))
-
-
-def _in_subprocess(target, args):
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(args, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
+                   peak_rss_mb=peak_rss_mb(), rate_E=r["rate_E_hz"]))
 
 
 def main(argv=None):
@@ -140,9 +125,9 @@ def main(argv=None):
 
     print(f"Joglekar 2018, {args.regime}: {args.areas} areas x {args.neurons} neurons, "
           f"p={args.p}, {args.duration} ms, dt 0.1 ms")
-    rows = {"multiarea": _in_subprocess(run_multiarea, args)}
+    rows = {"multiarea": in_subprocess(run_multiarea, args)}
     if not args.no_peer:
-        rows["brainpy-2.8"] = _in_subprocess(run_peer, args)
+        rows["brainpy-2.8"] = in_subprocess(run_peer, args)
     print(f"{'':12} {'build s':>8} {'compile s':>9} {'total s':>8} {'steps/s':>9} {'peak RSS MB':>11}")
     for name, r in rows.items():
         total = r["build_s"] + r["compile_s"] + r["run_s"]
