@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue as queue_module
 import resource
 
 
@@ -11,11 +12,18 @@ def peak_rss_mb() -> float:
 
 
 def in_subprocess(target, *args):
-    """Run ``target(*args, queue)`` in a spawned process and return what it puts on the queue."""
+    """Run ``target(*args, queue)`` in a spawned process and return what it
+    puts on the queue; raise if the process dies without an answer."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=target, args=(*args, queue))
     proc.start()
-    result = queue.get()
+    while True:
+        try:
+            result = queue.get(timeout=5)
+            break
+        except queue_module.Empty:
+            if not proc.is_alive():
+                raise RuntimeError(f"{target.__name__} exited with code {proc.exitcode} without a result") from None
     proc.join()
     return result

@@ -13,10 +13,17 @@ Rate networks on typed connectomes::
     conn, types = ma.connectome.create_neuron_typed_connectome(1000, probs, block)
     rnn = ma.ConnectomeRNN(conn, types, neuron_type_class=["excitatory", "inhibitory"])
     outputs, activity, times = rnn.forward(x, 0.0, 100.0, num_steps=101)
+
+Activation fitting (``ma.fitting``) on a ``LayeredConnectomeNet`` or a
+``ConnectomeRNN.activation_model(...)``::
+
+    net = ma.LayeredConnectomeNet(weights, sensory_indices, pre_in="rows", num_layers=5)
+    found = ma.fitting.activation_maximisation(net, {4: {neuron: 1.0}})
 """
-from . import analysis, connectome, data, initializers, io, ops
+from . import activation_frames, analysis, connectome, data, fitting, initializers, io, ops
 from .connectome_rnn import ConnectomeRNN, fly_visual_rnn
 from .initializers import Lognormal, Normal, Value
+from .layered import LayeredConnectomeNet
 from .connectivity import CSR, FixedProb
 from .models import Model, available_models, load_model
 from .network import Area, MultiAreaNetwork, StepInput
@@ -26,7 +33,8 @@ from .recording import SpikeRecord, simulate
 
 __version__ = "0.1.0"
 
-__all__ = ["analysis", "connectome", "data", "initializers", "io", "ops", "ConnectomeRNN", "fly_visual_rnn",
+__all__ = ["activation_frames", "analysis", "connectome", "data", "fitting", "initializers", "io", "ops",
+           "ConnectomeRNN", "fly_visual_rnn", "LayeredConnectomeNet",
            "Lognormal", "Normal", "Value", "CSR", "FixedProb", "Model", "available_models",
            "load_model", "Area", "MultiAreaNetwork", "StepInput", "LIF", "Projection",
            "SpikeRecord", "simulate", "__version__"]
