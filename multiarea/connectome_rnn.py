@@ -369,8 +369,8 @@ class ConnectomeRNN:
         return rk4
 
     def _integrate(self, params, x, v0, t0, t1, *, num_steps, solver, rtol, atol, max_steps):
-        """States and readouts, ``(num_steps, batch, n)`` and ``(num_steps,
-        batch, n_outputs)``, at ``linspace(t0, t1, num_steps)``."""
+        """States and readouts, ``(num_steps, n, batch)`` and ``(num_steps,
+        n_outputs, batch)``, at ``linspace(t0, t1, num_steps)``."""
         f = self._vector_field(params)
         drive = self._drive_fn(x)
         readout = (lambda v: v) if self.output_projection is None else self.output_projection.linear_map()
@@ -386,12 +386,12 @@ class ConnectomeRNN:
             sol = diffrax.diffeqsolve(diffrax.ODETerm(field), diffrax.Dopri5(), t0, t1, h, v0,
                                       saveat=diffrax.SaveAt(ts=times), max_steps=max_steps,
                                       stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol))
-            return jax.lax.map(lambda v: (v.T, readout(v).T), sol.ys)
+            return sol.ys, jax.lax.map(readout, sol.ys)
         step = self._fixed_step(solver, f)
 
         def body(v, k):  # emits the state at t_k, then steps to t_k+1
             v_next = self._apply_hooks(step(v, drive(k), h), t0 + (k + 1) * h)
-            return v_next, (v.T, readout(v).T)
+            return v_next, (v, readout(v))
 
         # num_steps iterations: the last step is not needed, but computing it
         # costs less than concatenating the initial state to all the others
@@ -449,11 +449,10 @@ class ConnectomeRNN:
         return self._compiled[key]
 
     def _run(self, params, xs, v0, t0, t1, **options):
-        vs, outs = self._integrate(params, xs, v0, t0, t1, **options)  # (T, batch, ...)
+        vs, outs = self._integrate(params, xs, v0, t0, t1, **options)  # (T, n, batch)
         times = jnp.linspace(t0, t1, options["num_steps"])
-        if self.batch_first:
-            return jnp.swapaxes(outs, 0, 1), jnp.swapaxes(vs, 0, 1), times
-        return outs, vs, times
+        order = (2, 0, 1) if self.batch_first else (0, 2, 1)
+        return jnp.transpose(outs, order), jnp.transpose(vs, order), times
 
     __call__ = forward
 

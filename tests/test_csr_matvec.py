@@ -56,3 +56,20 @@ def test_bad_shapes():
         ops.csr_matvec(indptr, indices, data, np.ones(5), shape=(5, 4))
     with pytest.raises(ValueError, match="indptr must have shape"):
         ops.csr_matvec(indptr, indices, data, np.ones(4), shape=(6, 4))
+
+
+@pytest.mark.parametrize("width", [8, 9])  # the widest unrolled kernel, and the generic one
+def test_wide_batches_and_weight_gradient_match_jax(width):
+    indptr, indices, data, m = _random_csr(5, 60, 40, 0.2)
+    x = np.random.default_rng(1).normal(size=(40, width)).astype(np.float32)
+    ct = np.random.default_rng(2).normal(size=(60, width)).astype(np.float32)
+
+    def loss(d, v, backend):
+        return jnp.sum(ct * ops.csr_matvec(indptr, indices, d, v, shape=(60, 40), backend=backend))
+
+    np.testing.assert_allclose(np.asarray(ops.csr_matvec(indptr, indices, data, x, shape=(60, 40),
+                                                         backend="taichi")), m.toarray() @ x, rtol=1e-5, atol=1e-5)
+    g_t = jax.grad(loss, argnums=(0, 1))(data, x, "taichi")
+    g_j = jax.grad(loss, argnums=(0, 1))(data, x, "jax")
+    for a, b in zip(g_t, g_j):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5)

@@ -56,8 +56,8 @@ def _product_taichi(indptr, indices, data, x, n_out, transpose):
     if transpose:
         indptr, indices, order = _transposed_structure(indptr, indices, n_out)
         data = data[order]
-    (y,) = _csr_taichi.matvec_op(indptr, indices, data, x,
-                                 outs=[jax.ShapeDtypeStruct((n_out, x.shape[1]), jnp.float32)])
+    op = _csr_taichi.matvec_op(x.shape[1])
+    (y,) = op(indptr, indices, data, x, outs=[jax.ShapeDtypeStruct((n_out, x.shape[1]), jnp.float32)])
     return y
 
 
@@ -69,8 +69,8 @@ def _sampled_dot_jax(indptr, indices, a, b):
 def _sampled_dot_taichi(indptr, indices, a, b):
     from . import _csr_taichi
 
-    (out,) = _csr_taichi.sampled_dot_op(indptr, indices, a, b,
-                                        outs=[jax.ShapeDtypeStruct(indices.shape, jnp.float32)])
+    op = _csr_taichi.sampled_dot_op(a.shape[1])
+    (out,) = op(indptr, indices, a, b, outs=[jax.ShapeDtypeStruct(indices.shape, jnp.float32)])
     return out
 
 
