@@ -12,10 +12,11 @@ Each side runs in a fresh subprocess of this run (own peak-RSS figure):
   benchmarks/requirements-peers.txt``).
 
 Each side: one forward pass (timed after a warm-up); then, for activation
-maximisation (early stopping off) and for train_model, a 1-iteration warm-up
-call, a 1-iteration call (t_1) and an N-iteration call (t_N, N =
-``--iterations``).  Reported: t_N (wall clock of the whole call, including
-compilation: multiarea compiles each call's step once) and the steady time per
+maximisation (early stopping off) and for train_model, a first N-iteration
+call (N = ``--iterations``; "cold": for multiarea it includes compiling the
+step), a 1-iteration call (t_1) and an N-iteration call (t_N; "warm":
+multiarea reuses the compiled step of the same model and settings).
+Reported: the cold and warm whole-call wall times and the steady time per
 iteration (t_N - t_1) / (N - 1).
 The forward activations of both sides are compared (max abs difference).
 
@@ -94,12 +95,12 @@ def run_multiarea(args, out_path, queue):
     np.save(out_path, np.asarray(acts))
     targets = TargetActivation(prob["act_targets"], batch_size=args.batch)
     am_s, train_s = [], []
-    for n in (1, 1, args.iterations):  # a warm-up call, then t_1 and t_N
+    for n in (args.iterations, 1, args.iterations):  # first (cold) call, then warm t_1 and t_N
         t0 = time.perf_counter()
         res = activation_maximisation(net, targets, prob["inputs"], num_iterations=n, early_stopping=False,
                                       progress=False)
         am_s.append(time.perf_counter() - t0)
-    for n in (1, 1, args.iterations):
+    for n in (args.iterations, 1, args.iterations):
         t0 = time.perf_counter()
         tr = train_model(net, prob["inputs"], prob["train_targets"], num_epochs=n, progress=False)
         train_s.append(time.perf_counter() - t0)
@@ -133,13 +134,13 @@ def run_peer(args, out_path, queue):
     targets = TargetActivation(prob["act_targets"], batch_size=args.batch)
     am_s, train_s = [], []
     with contextlib.redirect_stdout(io.StringIO()):
-        for n in (1, 1, args.iterations):  # a warm-up call, then t_1 and t_N
+        for n in (args.iterations, 1, args.iterations):  # first (cold) call, then warm t_1 and t_N
             t0 = time.perf_counter()
             _, _, act_loss, *_ = activation_maximisation(model, targets, inputs.clone(), num_iterations=n,
                                                          early_stopping=False, use_tqdm=False, print_output=False,
                                                          device=torch.device("cpu"))
             am_s.append(time.perf_counter() - t0)
-        for n in (1, 1, args.iterations):
+        for n in (args.iterations, 1, args.iterations):
             model = make_model()  # train_model trains in place: start each call from the same parameters
             t0 = time.perf_counter()
             _, history, *_ = train_model(model, inputs, prob["train_targets"], num_epochs=n)
@@ -182,13 +183,15 @@ def main(argv=None):
             diff = np.abs(np.load(paths["multiarea"]) - np.load(paths["connectome_interpreter"])).max()
     for r in rows.values():  # steady seconds per iteration: (t_N - t_1) / (N - 1)
         r["am_it"], r["train_it"] = ((t[2] - t[1]) / max(args.iterations - 1, 1) for t in (r["am_s"], r["train_s"]))
-    print(f"{'':24} {'build s':>8} {'forward s':>9} {'act-max s':>9} {'ms/it':>7} {'train s':>8} {'ms/it':>7} "
-          f"{'peak RSS MB':>11}")
+    print(f"{'':24} {'build s':>8} {'forward s':>9} {'act-max cold/warm s':>19} {'ms/it':>7} "
+          f"{'train cold/warm s':>17} {'ms/it':>7} {'peak RSS MB':>11}")
     for name, r in rows.items():
-        print(f"{name:24} {r['build_s']:8.2f} {r['forward_s']:9.4f} {r['am_s'][2]:9.2f} {1e3 * r['am_it']:7.1f} "
-              f"{r['train_s'][2]:8.2f} {1e3 * r['train_it']:7.1f} {r['peak_rss_mb']:11.0f}")
-    print("(act-max s / train s: whole call of N iterations incl. compilation; ms/it: steady time per iteration, "
-          "(t_N - t_1) / (N - 1))")
+        am, tr = r["am_s"], r["train_s"]
+        print(f"{name:24} {r['build_s']:8.2f} {r['forward_s']:9.4f} {am[0]:10.2f}/{am[2]:<8.2f} "
+              f"{1e3 * r['am_it']:7.1f} {tr[0]:8.2f}/{tr[2]:<8.2f} {1e3 * r['train_it']:7.1f} "
+              f"{r['peak_rss_mb']:11.0f}")
+    print("(cold: first call of N iterations, incl. compilation; warm: the same call again; "
+          "ms/it: steady time per iteration, (t_N - t_1) / (N - 1))")
     for name, r in rows.items():
         print(f"{name:24} activation loss (act-max) {r['am_loss'][0]:.4f} -> {r['am_loss'][1]:.4f}; "
               f"(train_model) {r['train_loss'][0]:.4f} -> {r['train_loss'][1]:.4f}")
@@ -200,7 +203,8 @@ def main(argv=None):
     print(f"ratio connectome_interpreter / multiarea (torch {peer['torch']}): "
           f"forward {peer['forward_s'] / ours['forward_s']:.1f}x, peak RSS {peer['peak_rss_mb'] / ours['peak_rss_mb']:.2f}x")
     for label, key in (("activation maximisation", "am"), ("train_model", "train")):
-        print(f"  {label}: whole call {peer[key + '_s'][2] / ours[key + '_s'][2]:.1f}x, "
+        print(f"  {label}: cold call {peer[key + '_s'][0] / ours[key + '_s'][0]:.1f}x, "
+              f"warm call {peer[key + '_s'][2] / ours[key + '_s'][2]:.1f}x, "
               f"steady per iteration {peer[key + '_it'] / ours[key + '_it']:.1f}x")
 
 

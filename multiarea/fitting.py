@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
+import weakref
 
 import jax
 import jax.numpy as jnp
@@ -188,6 +189,22 @@ def _clamp(model):
     return getattr(model, "clamp", None) or (lambda params: params)
 
 
+_STEPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _cached_step(model, key: tuple, build: Callable) -> Callable:
+    """A jit-compiled optimisation step, built once per (model, settings):
+    repeated calls with the same settings do not compile again.  Everything
+    that varies between calls (inputs, targets, parameters) is an argument."""
+    try:
+        steps = _STEPS.setdefault(model, {})
+    except TypeError:  # not weak-referenceable: compile per call
+        return jax.jit(build())
+    if key not in steps:
+        steps[key] = jax.jit(build())
+    return steps[key]
+
+
 @dataclass
 class MaximisationResult:
     """Result of :func:`activation_maximisation`.
@@ -269,22 +286,27 @@ def activation_maximisation(model: ActivationModel, targets, initial_input=None,
     params = model.params if params is None else params
     in_reg = in_regulariser or _l1_plus_l2
     out_reg = out_regulariser or _l1_plus_l2
-    t_batch, t_neuron, t_layer, t_value, t_weight = targets._gather()
     optimiser = optax.adam(learning_rate)
 
-    def loss_fn(x):
-        acts = model.apply(params, x)
-        act_loss = jnp.sum(t_weight * (acts[t_batch, t_neuron, t_layer] - t_value) ** 2)
-        in_loss = in_reg_lambda * in_reg(x)
-        out_loss = out_reg_lambda * out_reg(acts)
-        return act_loss + in_loss + out_loss, jnp.stack([act_loss, in_loss, out_loss])
+    def build():
+        def loss_fn(x, params, gathered):
+            t_batch, t_neuron, t_layer, t_value, t_weight = gathered
+            acts = model.apply(params, x)
+            act_loss = jnp.sum(t_weight * (acts[t_batch, t_neuron, t_layer] - t_value) ** 2)
+            in_loss = in_reg_lambda * in_reg(x)
+            out_loss = out_reg_lambda * out_reg(acts)
+            return act_loss + in_loss + out_loss, jnp.stack([act_loss, in_loss, out_loss])
 
-    @jax.jit
-    def step(x, opt_state):
-        (loss, parts), grad = jax.value_and_grad(loss_fn, has_aux=True)(x)
-        updates, opt_state = optimiser.update(grad, opt_state, x)
-        return optax.apply_updates(x, updates), opt_state, loss, parts
+        def step(x, opt_state, params, gathered):
+            (loss, parts), grad = jax.value_and_grad(loss_fn, has_aux=True)(x, params, gathered)
+            updates, opt_state = optimiser.update(grad, opt_state, x)
+            return optax.apply_updates(x, updates), opt_state, loss, parts
 
+        return step
+
+    step = _cached_step(model, ("activation_maximisation", learning_rate, in_reg_lambda, out_reg_lambda,
+                                in_reg, out_reg), build)
+    gathered = targets._gather()
     x, opt_state = initial_input, optimiser.init(initial_input)
     losses, parts, snapshots, snap_iters = [], [], [], []
     bar = tqdm(range(num_iterations), desc="activation maximisation", disable=not progress)
@@ -292,7 +314,7 @@ def activation_maximisation(model: ActivationModel, targets, initial_input=None,
         if it % snapshot_every == 0:
             snapshots.append(x)
             snap_iters.append(it)
-        x, opt_state, loss, part = step(x, opt_state)
+        x, opt_state, loss, part = step(x, opt_state, params, gathered)
         losses.append(float(loss))
         parts.append(part)
         bar.set_postfix(loss=losses[-1], refresh=False)
@@ -434,33 +456,37 @@ def train_model(model: ActivationModel, inputs, targets, *, trainable: Sequence[
     fixed = {k: v for k, v in params.items() if k not in names}
     p0 = {k: jnp.asarray(params[k], jnp.float32) for k in names}
 
-    def activation_loss(trained, x, gathered):
-        b, n, l, v, w = gathered
-        acts = model.apply({**fixed, **trained}, x)
-        return jnp.sum(w * jnp.abs(acts[b, n, l] - v))
-
-    def loss_fn(trained, gathered):
-        act = activation_loss(trained, x_train, gathered)
-        reg = param_reg_lambda * sum(jnp.sum(jnp.abs(trained[k] - p0[k])) for k in names)
-        return act + reg, (act, reg)
-
     optimiser = optax.adam(learning_rate)
+
+    def build():
+        def activation_loss(trained, fixed, x, gathered):
+            b, n, l, v, w = gathered
+            acts = model.apply({**fixed, **trained}, x)
+            return jnp.sum(w * jnp.abs(acts[b, n, l] - v))
+
+        def step(trained, opt_state, fixed, p0, x_train, train_gathered, x_val, val_gathered):
+            def loss_fn(trained):
+                act = activation_loss(trained, fixed, x_train, train_gathered)
+                reg = param_reg_lambda * sum(jnp.sum(jnp.abs(trained[k] - p0[k])) for k in trained)
+                return act + reg, (act, reg)
+
+            (loss, (act, reg)), grad = jax.value_and_grad(loss_fn, has_aux=True)(trained)
+            updates, opt_state = optimiser.update(grad, opt_state, trained)
+            trained = optax.apply_updates(trained, updates)
+            trained = {k: v for k, v in clamp({**fixed, **trained}).items() if k in trained}
+            val = jnp.nan if val_gathered is None else activation_loss(trained, fixed, x_val, val_gathered)
+            return trained, opt_state, jnp.stack([loss, act, reg, val])
+
+        return step
+
+    step = _cached_step(model, ("train_model", learning_rate, param_reg_lambda), build)
     train_gathered = train_targets._gather()
     val_gathered = None if val_targets is None else val_targets._gather()
-
-    @jax.jit
-    def step(trained, opt_state):
-        (loss, (act, reg)), grad = jax.value_and_grad(loss_fn, has_aux=True)(trained, train_gathered)
-        updates, opt_state = optimiser.update(grad, opt_state, trained)
-        trained = optax.apply_updates(trained, updates)
-        trained = {k: v for k, v in clamp({**fixed, **trained}).items() if k in names}
-        val = jnp.nan if val_gathered is None else activation_loss(trained, x_val, val_gathered)
-        return trained, opt_state, jnp.stack([loss, act, reg, val])
-
     trained, opt_state = p0, optimiser.init(p0)
     history = []
     for _ in tqdm(range(num_epochs), desc="train_model", disable=not progress):
-        trained, opt_state, record = step(trained, opt_state)
+        trained, opt_state, record = step(trained, opt_state, fixed, p0, x_train, train_gathered, x_val,
+                                          val_gathered)
         history.append(record)
     history = np.asarray(jnp.stack(history))
     return TrainResult(params={**fixed, **trained},

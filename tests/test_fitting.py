@@ -261,3 +261,14 @@ def test_fitting_accepts_a_connectome_rnn():
                                     progress=False)
     assert found.activation_loss[-1] < 1e-3
     np.testing.assert_allclose(found.output[0, [0, 3], 1], [0.6, -0.2], atol=0.03)
+
+
+def test_repeated_calls_reuse_the_compiled_step(net):
+    from multiarea import fitting
+
+    targets = {LAYERS - 1: {0: 0.3}}
+    before = set(fitting._STEPS.get(net, {}))
+    for _ in range(2):
+        activation_maximisation(net, targets, num_iterations=2, learning_rate=0.123, progress=False)
+    activation_maximisation(net, targets, num_iterations=2, learning_rate=0.234, progress=False)
+    assert len(set(fitting._STEPS[net]) - before) == 2  # one compiled step per distinct learning rate
