@@ -56,9 +56,12 @@ def _product_taichi(indptr, indices, data, x, n_out, transpose):
     if transpose:
         indptr, indices, order = _transposed_structure(indptr, indices, n_out)
         data = data[order]
-    op = _csr_taichi.matvec_op(x.shape[1])
-    (y,) = op(indptr, indices, data, x, outs=[jax.ShapeDtypeStruct((n_out, x.shape[1]), jnp.float32)])
-    return y
+    chunks = []
+    for start in range(0, x.shape[1], _csr_taichi.MAX_WIDTH):
+        part = x[:, start:start + _csr_taichi.MAX_WIDTH]
+        op = _csr_taichi.matvec_op(part.shape[1])
+        chunks += op(indptr, indices, data, part, outs=[jax.ShapeDtypeStruct((n_out, part.shape[1]), jnp.float32)])
+    return chunks[0] if len(chunks) == 1 else jnp.concatenate(chunks, axis=1)
 
 
 def _sampled_dot_jax(indptr, indices, a, b):
@@ -69,9 +72,13 @@ def _sampled_dot_jax(indptr, indices, a, b):
 def _sampled_dot_taichi(indptr, indices, a, b):
     from . import _csr_taichi
 
-    op = _csr_taichi.sampled_dot_op(a.shape[1])
-    (out,) = op(indptr, indices, a, b, outs=[jax.ShapeDtypeStruct(indices.shape, jnp.float32)])
-    return out
+    total = 0.0
+    for start in range(0, a.shape[1], _csr_taichi.MAX_WIDTH):
+        cols = slice(start, start + _csr_taichi.MAX_WIDTH)
+        op = _csr_taichi.sampled_dot_op(a[:, cols].shape[1])
+        (out,) = op(indptr, indices, a[:, cols], b[:, cols], outs=[jax.ShapeDtypeStruct(indices.shape, jnp.float32)])
+        total = total + out
+    return total
 
 
 def _data_cotangent(backend, indptr, indices, ct, x, transpose):

@@ -2,11 +2,11 @@
 the transposed structure) and the sampled dot product of its weight gradient
 (XLA custom ops).
 
-The batch (column) loop is unrolled at compile time for batch widths up to
-``MAX_UNROLLED`` — one kernel per width, built on first use — so each synapse's
-index and weight are read once and the batch accumulates in registers (about
-1.8x faster than a run-time batch loop at width 4); wider batches use the
-generic kernels.
+The batch (column) loop is unrolled at compile time — one kernel per width
+up to ``MAX_WIDTH``, built on first use — so each synapse's index and weight
+are read once and the batch accumulates in registers (about 1.8x faster than
+a run-time batch loop at width 4).  Wider batches are processed in chunks of
+at most ``MAX_WIDTH`` columns by the caller.
 """
 from functools import lru_cache
 
@@ -15,21 +15,7 @@ import taichi as ti
 from ._xla_custom_op import XLACustomOp
 
 _I32, _F32 = ti.i32, ti.f32
-MAX_UNROLLED = 8
-
-
-@ti.kernel
-def _csr_matvec_cpu(indptr: ti.types.ndarray(dtype=_I32, ndim=1),
-                    indices: ti.types.ndarray(dtype=_I32, ndim=1),
-                    data: ti.types.ndarray(dtype=_F32, ndim=1),
-                    x: ti.types.ndarray(dtype=_F32, ndim=2),     # (n_cols, batch)
-                    y: ti.types.ndarray(dtype=_F32, ndim=2)):    # (n_rows, batch)
-    for row in range(y.shape[0]):  # one task per row: no write conflicts
-        for b in range(y.shape[1]):
-            acc = 0.0
-            for k in range(indptr[row], indptr[row + 1]):
-                acc += data[k] * x[indices[k], b]
-            y[row, b] = acc
+MAX_WIDTH = 8
 
 
 def _unrolled_matvec(width: int):
@@ -49,20 +35,6 @@ def _unrolled_matvec(width: int):
                 y[row, b] = acc[b]
 
     return csr_matvec_unrolled
-
-
-@ti.kernel
-def _csr_sampled_dot_cpu(indptr: ti.types.ndarray(dtype=_I32, ndim=1),
-                         indices: ti.types.ndarray(dtype=_I32, ndim=1),
-                         a: ti.types.ndarray(dtype=_F32, ndim=2),     # (n_rows, batch)
-                         b: ti.types.ndarray(dtype=_F32, ndim=2),     # (n_cols, batch)
-                         out: ti.types.ndarray(dtype=_F32, ndim=1)):  # (nnz,)
-    for row in range(indptr.shape[0] - 1):  # out[k] = a[row_k, :] . b[indices[k], :]
-        for k in range(indptr[row], indptr[row + 1]):
-            acc = 0.0
-            for j in range(a.shape[1]):
-                acc += a[row, j] * b[indices[k], j]
-            out[k] = acc
 
 
 def _unrolled_sampled_dot(width: int):
@@ -88,16 +60,12 @@ def _unrolled_sampled_dot(width: int):
 
 @lru_cache(maxsize=None)
 def matvec_op(width: int) -> XLACustomOp:
-    """The ``y = A x`` op for ``x`` with ``width`` columns."""
-    if width <= MAX_UNROLLED:
-        return XLACustomOp(cpu_kernel=_unrolled_matvec(width), name=f"csr_matvec_w{width}", zero_outputs=False)
-    return XLACustomOp(cpu_kernel=_csr_matvec_cpu, name="csr_matvec", zero_outputs=False)
+    """The ``y = A x`` op for ``x`` with ``width <= MAX_WIDTH`` columns."""
+    return XLACustomOp(cpu_kernel=_unrolled_matvec(width), name=f"csr_matvec_w{width}", zero_outputs=False)
 
 
 @lru_cache(maxsize=None)
 def sampled_dot_op(width: int) -> XLACustomOp:
-    """The ``out[k] = a[row_k] . b[indices[k]]`` op for ``width`` columns."""
-    if width <= MAX_UNROLLED:
-        return XLACustomOp(cpu_kernel=_unrolled_sampled_dot(width), name=f"csr_sampled_dot_w{width}",
-                           zero_outputs=False)
-    return XLACustomOp(cpu_kernel=_csr_sampled_dot_cpu, name="csr_sampled_dot", zero_outputs=False)
+    """The ``out[k] = a[row_k] . b[indices[k]]`` op for ``width <= MAX_WIDTH`` columns."""
+    return XLACustomOp(cpu_kernel=_unrolled_sampled_dot(width), name=f"csr_sampled_dot_w{width}",
+                       zero_outputs=False)
