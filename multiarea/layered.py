@@ -280,12 +280,13 @@ class LayeredConnectomeNet:
         u = jnp.where(inputs >= self.threshold, jnp.minimum(inputs, 1.0), 0.0)
         u = jnp.transpose(u, (2, 1, 0))  # (layers, n_sensory, batch): neuron axis first in the hot loop
         x = jnp.zeros((self.n_neurons, inputs.shape[0]), jnp.float32).at[self._sensory].set(u[0])
-        acts = []
-        for layer in range(self.n_layers):
-            x_prev = x
+        # the input added after each hop: that of the next layer (none after the last)
+        later = jnp.concatenate([u[1:], jnp.zeros_like(u[:1])])
+
+        def hop(x_prev, u_next):  # one compiled body for all layers (faster compilation)
             x = self._activate(params, self._matvec(x_prev), x_prev)
-            if layer < self.n_layers - 1:
-                x = x.at[self._sensory].add(u[layer + 1])
-            x = jnp.minimum(x, 1.0)
-            acts.append(x)
-        return jnp.transpose(jnp.stack(acts), (2, 1, 0))
+            x = jnp.minimum(x.at[self._sensory].add(u_next), 1.0)
+            return x, x
+
+        _, acts = jax.lax.scan(hop, x, later)
+        return jnp.transpose(acts, (2, 1, 0))
