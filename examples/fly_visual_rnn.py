@@ -12,9 +12,11 @@ readout time courses of a teacher network whose per-type time constants were
 drawn around the model's (lognormal, sigma 0.3).  The relative loss per
 iteration is written next to the figures.
 
-(Decoding bar direction from these untrained cells is not a quick task: their
-responses to opposite directions differ by ~1e-6, so the gradient carries no
-usable signal; flyvis gets direction selectivity from long task training.)
+(Why not decode bar direction?  In the untrained network the time-averaged
+readout ``(T4a + T5a) - (T4b + T5b)`` differs between opposite directions by
+~1e-6 at extent 4 and ~7e-6 at extent 15 (readout ~0.17), and a logistic
+direction loss stayed at log 2 over 40 Adam iterations at extent 4; flyvis
+gets direction selectivity from long task training.)
 
     python examples/fly_visual_rnn.py --out examples-out
 """
