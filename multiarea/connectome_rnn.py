@@ -254,28 +254,28 @@ class ConnectomeRNN:
         return np.flatnonzero(np.isin(self.neuron_type, codes))
 
     # ------------------------------------------------------------------ hooks
-    def register_state_hook(self, hook: Callable, **kwargs) -> int:
+    def register_state_hook(self, hook: Callable, **kwargs) -> None:
         """Call ``hook(state, t, **kwargs) -> state`` on the state ``(batch, n)``
         after every fixed step (and on the initial state), e.g. to clamp or
-        perturb chosen cell types.  Returns the hook's handle."""
+        perturb chosen cell types.  Hooks run in the order registered;
+        :meth:`clear_state_hooks` removes them."""
         if not callable(hook):
             raise TypeError(f"state_hook must be callable, got {type(hook).__name__}")
         self._hooks.append((hook, kwargs))
         self._compiled.clear()
-        return len(self._hooks) - 1
 
     def clear_state_hooks(self) -> None:
         """Remove every state hook."""
         self._hooks.clear()
         self._compiled.clear()
 
-    def clamp_types(self, types, value: float) -> int:
+    def clamp_types(self, types, value: float) -> None:
         """Hold the state of every neuron of ``types`` at ``value``."""
         idx = jnp.asarray(self.indices(types))
         value = _checks.finite_float("value", value)
-        return self.register_state_hook(lambda v, t: v.at[:, idx].set(value))
+        self.register_state_hook(lambda v, t: v.at[:, idx].set(value))
 
-    def perturb_types(self, types, delta: float, t_start: float = -np.inf, t_stop: float = np.inf) -> int:
+    def perturb_types(self, types, delta: float, t_start: float = -np.inf, t_stop: float = np.inf) -> None:
         """Add ``delta`` to the state of ``types`` after every step with ``t_start <= t < t_stop``."""
         idx = jnp.asarray(self.indices(types))
         delta = _checks.finite_float("delta", delta)
@@ -283,7 +283,7 @@ class ConnectomeRNN:
         def hook(v, t):
             return v.at[:, idx].add(jnp.where((t >= t_start) & (t < t_stop), delta, 0.0))
 
-        return self.register_state_hook(hook)
+        self.register_state_hook(hook)
 
     def _apply_hooks(self, v, t):
         for hook, kwargs in self._hooks:
