@@ -64,6 +64,17 @@ def seed_int(name: str, value) -> int:
     return int(value)
 
 
+def index_array(name: str, value, n: int, size: int | None = None) -> np.ndarray:
+    """``value`` as a 1-D int64 array of indices in ``[0, n)`` (of length ``size`` if given)."""
+    idx = np.asarray(value)
+    if idx.ndim != 1 or (size is not None and idx.shape != (size,)) or (idx.size and idx.dtype.kind not in "iu"):
+        shape = "" if size is None else f" of shape ({size},)"
+        raise ValueError(f"{name} must be a 1-D integer array{shape}, got {idx.dtype} {idx.shape}")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"{name} must lie in [0, {n}), got range [{idx.min()}, {idx.max()}]")
+    return idx.astype(np.int64)
+
+
 def finite_array(name: str, value, shape: tuple | None = None, ndim: int | None = None) -> np.ndarray:
     """``value`` as a finite float64 numpy array, optionally of a given shape/ndim."""
     try:

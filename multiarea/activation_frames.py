@@ -31,15 +31,6 @@ def _labels(mapping, n: int, name: str) -> np.ndarray:
     return np.arange(n) if mapping is None else np.asarray(_group_labels(mapping, n, name), dtype=object)
 
 
-def _indices(name: str, values, n: int) -> np.ndarray:
-    idx = np.atleast_1d(np.asarray(values))
-    if idx.ndim != 1 or idx.dtype.kind not in "iu":
-        raise ValueError(f"{name} must be a 1-D integer array, got {idx.dtype} {idx.shape}")
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise ValueError(f"{name} must lie in [0, {n}), got range [{idx.min()}, {idx.max()}]")
-    return idx
-
-
 def _group_means(values: np.ndarray, labels: np.ndarray, threshold: float) -> pd.DataFrame:
     """Long table (layer, group, activation): per layer, the mean over the neurons of each
     group whose activation is >= ``threshold`` (groups with none are left out)."""
@@ -157,7 +148,7 @@ def _to_df(connectome, inputs, activations, sensory_indices, pre_in, inidx_mappi
         raise ValueError(f"activations must be {'(batch, n, num_layers)' if batched else '(n, num_layers)'}, "
                          f"got shape {np.shape(activations)}")
     n = np.shape(activations)[-2]
-    sensory = _indices("sensory_indices", sensory_indices, n)
+    sensory = _checks.index_array("sensory_indices", np.atleast_1d(sensory_indices), n)
     inputs, activations = _check_pair(inputs, activations, sensory.size, 3 if batched else 2)
     in_labels = _labels(inidx_mapping, n, "inidx_mapping")
     out_labels = in_labels if outidx_mapping is None else _labels(outidx_mapping, n, "outidx_mapping")
@@ -239,7 +230,7 @@ def get_neuron_activation(activations, neuron_indices, *, batch_names: Sequence 
     if acts.ndim == 2:
         acts = acts[None]
     n_batch, n, n_layers = acts.shape
-    idx = _indices("neuron_indices", neuron_indices, n)
+    idx = _checks.index_array("neuron_indices", np.atleast_1d(neuron_indices), n)
     labels = _labels(idx_to_group, n, "idx_to_group")[idx]
     names = [f"batch_{b}" for b in range(n_batch)] if batch_names is None else list(batch_names)
     if len(names) != n_batch:

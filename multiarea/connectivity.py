@@ -49,11 +49,7 @@ class CSR:
             raise ValueError(f"indptr must be a 1-D integer array of length n_pre + 1, got {indptr.dtype} {indptr.shape}")
         if indptr[0] != 0 or np.any(np.diff(indptr) < 0) or indptr[-1] != indices.size:
             raise ValueError("indptr must start at 0, be non-decreasing and end at len(indices)")
-        if indices.ndim != 1 or (indices.size and indices.dtype.kind not in "iu"):
-            raise ValueError(f"indices must be a 1-D integer array, got {indices.dtype} {indices.shape}")
-        if indices.size and (indices.min() < 0 or indices.max() >= self.n_post):
-            raise ValueError(f"indices must lie in [0, n_post={self.n_post}), "
-                             f"got range [{indices.min()}, {indices.max()}]")
+        indices = _checks.index_array("indices", indices, self.n_post)
         self.indptr = indptr.astype(np.int32)
         self.indices = indices.astype(np.int32)
 

@@ -82,9 +82,7 @@ def _from_coo(pair, shape, flip: bool, name: str) -> sp.csr_array:
         raise ValueError(f"{name}: shape (n_pre, n_post) is required for an (indices, values) pair")
     pre, post = (indices[1], indices[0]) if flip else (indices[0], indices[1])
     for label, idx, n in (("pre", pre, shape[0]), ("post", post, shape[1])):
-        if idx.size and (idx.min() < 0 or idx.max() >= n):
-            raise ValueError(f"{name}: {label} indices must lie in [0, {n}), "
-                             f"got range [{idx.min()}, {idx.max()}]")
+        _checks.index_array(f"{name}: {label} indices", idx, n)
     return sp.csr_array(sp.coo_array((values.astype(np.float64), (pre, post)), shape=shape))
 
 
@@ -119,13 +117,7 @@ def create_sparse_projection(size: int, num_neurons: int, indices=None, mode: st
             raise ValueError(f"indices=None connects every neuron, so size must equal "
                              f"num_neurons={num_neurons}, got size={size}")
         indices = np.arange(num_neurons)
-    indices = np.asarray(indices)
-    if indices.shape != (size,) or (indices.size and indices.dtype.kind not in "iu"):
-        raise ValueError(f"indices must be an integer array of shape ({size},), "
-                         f"got {indices.dtype} {indices.shape}")
-    if indices.min() < 0 or indices.max() >= num_neurons:
-        raise ValueError(f"indices must lie in [0, num_neurons={num_neurons}), "
-                         f"got range [{indices.min()}, {indices.max()}]")
+    indices = _checks.index_array("indices", indices, num_neurons, size=size)
     ones = np.ones(size)
     if mode == "ih":
         m = sp.csr_array((ones, (np.arange(size), indices)), shape=(size, num_neurons))

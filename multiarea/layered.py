@@ -142,12 +142,9 @@ class LayeredConnectomeNet:
         self.n_neurons = n
         self.n_layers = _checks.positive_int("num_layers", num_layers)
         self.threshold = _checks.nonnegative_float("threshold", threshold)
-        sensory = np.asarray(sensory_indices)
-        if sensory.ndim != 1 or sensory.size == 0 or sensory.dtype.kind not in "iu":
-            raise ValueError(f"sensory_indices must be a non-empty 1-D integer array, "
-                             f"got {sensory.dtype} {sensory.shape}")
-        if sensory.min() < 0 or sensory.max() >= n:
-            raise ValueError(f"sensory_indices must lie in [0, {n}), got range [{sensory.min()}, {sensory.max()}]")
+        sensory = _checks.index_array("sensory_indices", sensory_indices, n)
+        if sensory.size == 0:
+            raise ValueError("sensory_indices must not be empty")
         if np.unique(sensory).size != sensory.size:
             raise ValueError("sensory_indices must be distinct")
         self.sensory_indices = sensory.astype(np.int32)
