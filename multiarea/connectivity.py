@@ -12,7 +12,21 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["FixedProb", "CSR"]
+__all__ = ["FixedProb", "CSR", "csr_transpose"]
+
+
+def csr_transpose(indptr: np.ndarray, indices: np.ndarray, n_cols: int):
+    """The CSR structure of ``A.T`` for ``A`` in CSR form with ``n_cols`` columns.
+
+    Returns:
+        ``indptr`` ``(n_cols + 1,)``, ``indices`` ``(nnz,)`` (the rows of
+        ``A``) and ``order`` ``(nnz,)``: entry ``order[k]`` of ``A`` is entry
+        ``k`` of ``A.T`` (all int32).
+    """
+    order = np.argsort(indices, kind="stable").astype(np.int32)
+    t_indptr = np.concatenate([[0], np.cumsum(np.bincount(indices, minlength=n_cols))]).astype(np.int32)
+    rows = np.repeat(np.arange(indptr.size - 1, dtype=np.int32), np.diff(indptr))
+    return t_indptr, rows[order], order
 
 
 class FixedProb:
@@ -72,17 +86,11 @@ class CSR:
         return np.repeat(np.arange(self.n_pre, dtype=np.int32), np.diff(self.indptr))
 
     def post_major(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The same synapses grouped by post neuron.
-
-        Returns:
-            ``indptr`` ``(n_post + 1,)``, ``pre_index`` ``(nnz,)`` and
-            ``order`` ``(nnz,)``: synapse ``order[k]`` (pre-major numbering)
-            is the ``k``-th in post-major order.
-        """
-        order = np.argsort(self.indices, kind="stable").astype(np.int32)
-        counts = np.bincount(self.indices, minlength=self.n_post)
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-        return indptr, self.pre_of_synapse()[order], order
+        """The same synapses grouped by post neuron (see :func:`csr_transpose`):
+        ``indptr`` ``(n_post + 1,)``, ``pre_index`` ``(nnz,)`` and ``order``
+        ``(nnz,)``, synapse ``order[k]`` (pre-major numbering) being the
+        ``k``-th in post-major order."""
+        return csr_transpose(self.indptr, self.indices, self.n_post)
 
     def __repr__(self):
         return f"CSR(n_pre={self.n_pre}, n_post={self.n_post}, nnz={self.nnz})"

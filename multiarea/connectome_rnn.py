@@ -160,9 +160,8 @@ class ConnectomeRNN:
         self.type_names, self.neuron_type = _type_table(neuron_types, type_names)
         n = self.n_neurons = self.neuron_type.size
         m = to_csr(connectome, (n, n))
-        counts = m.data
-        pre = np.repeat(np.arange(n), np.diff(m.indptr))
-        post = m.indices
+        conn = CSR.from_scipy(m)
+        counts, pre, post = m.data, conn.pre_of_synapse(), conn.indices
         if neuron_type_class is None:
             sign = np.sign(counts)
         else:
@@ -171,7 +170,7 @@ class ConnectomeRNN:
                 raise ValueError("with neuron_type_class the connectome holds synapse counts and must be "
                                  f">= 0, got min {counts.min()}")
             sign = classes[self.neuron_type[pre]]
-        self.recurrent = Projection(n, n, CSR.from_scipy(m), 1.0, backend=backend)
+        self.recurrent = Projection(n, n, conn, 1.0, backend=backend)
         # edge types: the (pre type, post type) pairs present
         n_types = len(self.type_names)
         pair = self.neuron_type[pre].astype(np.int64) * n_types + self.neuron_type[post]

@@ -22,6 +22,8 @@ then clearing it in JAX would copy the whole ring every step.)
 """
 from __future__ import annotations
 
+import functools
+
 import brainpy as bp
 import brainpy.math as bm
 import jax.numpy as jnp
@@ -126,7 +128,6 @@ class Projection(bp.DynamicalSystem):
             if w.ndim != 0 and w.shape != (conn.nnz,):
                 raise ValueError(f"weight must be a scalar or ({conn.nnz},) per synapse, got shape {w.shape}")
             self.weights = jnp.asarray(w, jnp.float32)
-            self._post_major = conn.post_major()
             if not self.has_delay:
                 return
             self.delay_steps = _tables.delay_steps_constant(float(delay), self.dt)
@@ -149,6 +150,11 @@ class Projection(bp.DynamicalSystem):
         except ValueError:
             raise ValueError(f"weight must be a scalar, ({self.n_tgt},) per target area or "
                              f"{shape} per (target, source) pair, got shape {w.shape}") from None
+
+    @functools.cached_property
+    def _post_major(self):
+        """The CSR synapses grouped by post neuron (built on the first mat-vec)."""
+        return self.conn.post_major()
 
     def linear_map(self, weight=None):
         """The rate mat-vec ``x -> y`` with ``y[post] = sum_pre w[pre, post] x[pre]``.

@@ -16,6 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import linear_call
 
+from ..connectivity import csr_transpose
+
 __all__ = ["csr_matvec"]
 
 
@@ -41,10 +43,7 @@ def _transposed_structure(indptr: np.ndarray, indices: np.ndarray, n_cols: int):
     if key not in _TRANSPOSED:
         if len(_TRANSPOSED) >= 16:
             _TRANSPOSED.pop(next(iter(_TRANSPOSED)))
-        order = np.argsort(indices, kind="stable").astype(np.int32)
-        t_indptr = np.concatenate([[0], np.cumsum(np.bincount(indices, minlength=n_cols))]).astype(np.int32)
-        rows = np.repeat(np.arange(indptr.size - 1, dtype=np.int32), np.diff(indptr))
-        _TRANSPOSED[key] = (t_indptr, rows[order], order)
+        _TRANSPOSED[key] = csr_transpose(indptr, indices, n_cols)
     return _TRANSPOSED[key]
 
 
