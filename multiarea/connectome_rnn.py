@@ -177,7 +177,9 @@ class ConnectomeRNN:
         pairs, self._edge_group = np.unique(pair, return_inverse=True)
         self.edge_types = [(self.type_names[p // n_types], self.type_names[p % n_types]) for p in pairs]
         self._sign_count = np.abs(counts) * sign
-        self._phis = _per_type("nonlinearity", nonlinearity, self.type_names, _nonlinearity)
+        phis = _per_type("nonlinearity", nonlinearity, self.type_names, _nonlinearity)
+        self._phis = list(dict.fromkeys(phis))  # the distinct functions, and which one each neuron uses
+        self._phi_of_neuron = np.array([self._phis.index(f) for f in phis])[self.neuron_type]
 
         rng = np.random.default_rng(_checks.seed_int("seed", seed))
         values = {"tau": group_values("tau", tau, self.type_names, rng),
@@ -305,13 +307,11 @@ class ConnectomeRNN:
 
     def _phi(self, v):
         """Per-type nonlinearity of ``v`` with neurons on axis 0."""
-        unique = list(dict.fromkeys(self._phis))
-        if len(unique) == 1:
-            return unique[0](v)
-        which = np.array([unique.index(f) for f in self._phis])[self.neuron_type]
+        if len(self._phis) == 1:
+            return self._phis[0](v)
         mask_shape = (-1,) + (1,) * (v.ndim - 1)
-        return jnp.select([jnp.asarray(which == k).reshape(mask_shape) for k in range(len(unique))],
-                          [f(v) for f in unique])
+        return jnp.select([jnp.asarray(self._phi_of_neuron == k).reshape(mask_shape)
+                           for k in range(len(self._phis))], [f(v) for f in self._phis])
 
     def rates(self, activity):
         """``phi(v)``: the rates of states ``activity`` ``(..., n_neurons)``
@@ -478,17 +478,17 @@ class ConnectomeRNN:
         u = self._drive_fn(xs)(0)
 
         def cond(carry):
-            v, t, res = carry
-            return (res > tol) & (t < t_max)
+            _, dv, t = carry
+            return (jnp.max(jnp.abs(dv)) > tol) & (t < t_max)
 
-        def body(carry):
-            v, t, _ = carry
-            v = self._apply_hooks(v + dt * f(v, u), t + dt)
-            return v, t + dt, jnp.max(jnp.abs(f(v, u)))
+        def body(carry):  # one vector-field evaluation per step: dv/dt at the new state is carried
+            v, dv, t = carry
+            v = self._apply_hooks(v + dt * dv, t + dt)
+            return v, f(v, u), t + dt
 
         v0 = self._apply_hooks(v0, 0.0)
-        v, t, res = jax.lax.while_loop(cond, body, (v0, jnp.float32(0.0), jnp.max(jnp.abs(f(v0, u)))))
-        return SteadyState(v.T, t, res)
+        v, dv, t = jax.lax.while_loop(cond, body, (v0, f(v0, u), jnp.float32(0.0)))
+        return SteadyState(v.T, t, jnp.max(jnp.abs(dv)))
 
     def fade_in_state(self, x, *, t_fade_in: float, dt: float, baseline: float = 0.0, params=None,
                       initial_state=None):
@@ -501,16 +501,14 @@ class ConnectomeRNN:
         """
         t_fade_in = _checks.positive_float("t_fade_in", t_fade_in)
         dt = _checks.positive_float("dt", dt)
-        xs = self._prepare_input(x)
-        if xs.ndim != 2:
-            raise ValueError(f"fade_in_state takes one frame (batch, n_inputs), got {jnp.shape(x)}")
+        x = jnp.asarray(x, jnp.float32)
+        if x.ndim != 2:
+            raise ValueError(f"fade_in_state takes one frame (batch, n_inputs), got {x.shape}")
         n_steps = max(1, int(round(t_fade_in / dt)))
         baseline = _checks.finite_float("baseline", baseline)
-        ramp = baseline + jnp.linspace(0.0, 1.0, n_steps + 1)[:, None, None] * (xs[None] - baseline)
+        ramp = baseline + jnp.linspace(0.0, 1.0, n_steps + 1)[:, None, None] * (x[None] - baseline)  # (T, batch, in)
         if self.batch_first:
-            ramp = jnp.transpose(ramp, (2, 0, 1))
-        else:
-            ramp = jnp.transpose(ramp, (0, 2, 1))
+            ramp = jnp.swapaxes(ramp, 0, 1)
         _, activity, _ = self.forward(ramp, 0.0, n_steps * dt, n_steps + 1, params=params,
                                       initial_state=initial_state)
         return activity[:, -1] if self.batch_first else activity[-1]
