@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _subprocess import in_subprocess, peak_rss_mb
+from _harness import in_subprocess, peak_rss_mb, peer_missing
 
 TAU_S = 0.05
 
@@ -126,16 +126,6 @@ def run_multiarea(args, queue):
     queue.put(result)
 
 
-def _flyvis_available() -> str:
-    """Empty if flyvis and torch import, else why not."""
-    try:
-        import flyvis  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as err:
-        return str(err)
-    return ""
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batch", type=int, default=4)
@@ -147,7 +137,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         args.exchange = str(Path(tmp) / "flyvis.npz")
-        why_not = "--no-peer" if args.no_peer else _flyvis_available()
+        why_not = "skipped (--no-peer)" if args.no_peer else peer_missing("torch", "flyvis")
         rows = {}
         if not why_not:
             rows["flyvis-1.2"] = in_subprocess(run_flyvis, args)

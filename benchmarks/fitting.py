@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import io
 import os
 import sys
@@ -37,7 +36,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _subprocess import in_subprocess, peak_rss_mb  # noqa: E402
+from _harness import in_subprocess, peak_rss_mb, peer_missing  # noqa: E402
 
 
 def make_problem(args) -> dict:
@@ -150,14 +149,6 @@ def run_peer(args, out_path, queue):
                    torch=torch.__version__))
 
 
-def _peer_missing() -> str | None:
-    missing = [m for m in ("torch", "connectome_interpreter") if importlib.util.find_spec(m) is None]
-    if missing:
-        return (f"{' and '.join(missing)} not importable from this interpreter; "
-                f"pip install -r benchmarks/requirements-peers.txt")
-    return None
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--neurons", type=int, default=20_000)
@@ -174,7 +165,7 @@ def main(argv=None):
 
     print(f"fitting: {args.neurons} neurons, {args.synapses} synapses, {args.layers} layers, batch {args.batch}, "
           f"{args.iterations} iterations of activation maximisation and of train_model")
-    peer_reason = "skipped (--no-peer)" if args.no_peer else _peer_missing()
+    peer_reason = "skipped (--no-peer)" if args.no_peer else peer_missing("torch", "connectome_interpreter")
     with tempfile.TemporaryDirectory() as tmp:
         paths = {"multiarea": os.path.join(tmp, "ours.npy"), "connectome_interpreter": os.path.join(tmp, "peer.npy")}
         rows = {"multiarea": in_subprocess(run_multiarea, args, paths["multiarea"])}

@@ -28,7 +28,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from _subprocess import in_subprocess, peak_rss_mb  # noqa: E402
+from _harness import in_subprocess, peak_rss_mb  # noqa: E402
 
 
 def _timed_runs(runner_factory, n_steps, dt):

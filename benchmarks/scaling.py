@@ -14,13 +14,14 @@ import argparse
 import sys
 from types import SimpleNamespace
 
-from joglekar import _in_subprocess, run_multiarea
+from _harness import in_subprocess
+from joglekar import run_multiarea
 
 
 def _run(areas, neurons, duration, backend):
     args = SimpleNamespace(regime="asynchronous-weak", areas=areas, neurons=neurons,
                            p=min(1.0, 0.1 * 2000 / neurons), duration=duration, backend=backend)
-    return _in_subprocess(run_multiarea, args)
+    return in_subprocess(run_multiarea, args)
 
 
 def main(argv=None):

@@ -1,6 +1,8 @@
-"""Running each side of a benchmark in a fresh subprocess (own peak RSS, whole machine)."""
+"""Benchmark harness: each side in a fresh subprocess (own peak RSS, whole
+machine), and whether a peer library is installed."""
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing as mp
 import queue as queue_module
 import resource
@@ -27,3 +29,12 @@ def in_subprocess(target, *args):
                 raise RuntimeError(f"{target.__name__} exited with code {proc.exitcode} without a result") from None
     proc.join()
     return result
+
+
+def peer_missing(*modules: str) -> str | None:
+    """Why the peer cannot run (the modules not importable here), or None."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        return (f"{' and '.join(missing)} not importable from this interpreter; "
+                f"pip install -r benchmarks/requirements-peers.txt")
+    return None
