@@ -75,8 +75,10 @@ def index_array(name: str, value, n: int, size: int | None = None) -> np.ndarray
     return idx.astype(np.int64)
 
 
-def finite_array(name: str, value, shape: tuple | None = None, ndim: int | None = None) -> np.ndarray:
-    """``value`` as a finite float64 numpy array, optionally of a given shape/ndim."""
+def finite_array(name: str, value, shape: tuple | None = None, ndim: int | None = None,
+                 allow_nan: bool = False) -> np.ndarray:
+    """``value`` as a finite (or, with ``allow_nan``, finite-or-NaN) float64
+    numpy array, optionally of a given shape/ndim."""
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -85,6 +87,8 @@ def finite_array(name: str, value, shape: tuple | None = None, ndim: int | None 
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
     if shape is not None and arr.shape != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}, got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    if allow_nan and np.isinf(arr).any():
+        raise ValueError(f"{name} must not contain inf")
+    if not allow_nan and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite; it contains NaN or inf")
     return arr

@@ -111,17 +111,7 @@ def _area_order(n_areas: int, order) -> np.ndarray:
 
 def _per_area(name: str, value, n_areas: int, allow_nan: bool = False) -> np.ndarray:
     """``value`` as a float ``(n_areas,)`` array (finite, or finite-or-NaN)."""
-    if not allow_nan:
-        return _checks.finite_array(name, value, shape=(n_areas,))
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}") from err
-    if arr.shape != (n_areas,):
-        raise ValueError(f"{name} must have shape ({n_areas},), got {arr.shape}")
-    if np.isinf(arr).any():
-        raise ValueError(f"{name} must not contain inf")
-    return arr
+    return _checks.finite_array(name, value, shape=(n_areas,), allow_nan=allow_nan)
 
 
 def _axes(ax, figsize):
