@@ -77,10 +77,9 @@ def _paths(edges, sensory, inputs, activations, in_labels, out_labels, threshold
     return rows.sort_values(["layer", "pre", "post"], key=lambda c: c.astype(str)).reset_index(drop=True)
 
 
-def _check_pair(inputs, activations, n_sensory: int, ndim: int):
+def _check_pair(inputs, activations, n_sensory: int):
+    """``inputs`` as float arrays, checked against ``activations`` (whose ndim the caller checked)."""
     inputs, activations = np.asarray(inputs, np.float64), np.asarray(activations, np.float64)
-    if activations.ndim != ndim:
-        raise ValueError(f"activations must have {ndim} dimensions, got shape {activations.shape}")
     want = activations.shape[:-2] + (n_sensory, activations.shape[-1])
     if inputs.shape != want:
         raise ValueError(f"inputs must have shape {want} (…, n_sensory, num_layers), got {inputs.shape}")
@@ -149,7 +148,7 @@ def _to_df(connectome, inputs, activations, sensory_indices, pre_in, inidx_mappi
                          f"got shape {np.shape(activations)}")
     n = np.shape(activations)[-2]
     sensory = _checks.index_array("sensory_indices", np.atleast_1d(sensory_indices), n)
-    inputs, activations = _check_pair(inputs, activations, sensory.size, 3 if batched else 2)
+    inputs, activations = _check_pair(inputs, activations, sensory.size)
     in_labels = _labels(inidx_mapping, n, "inidx_mapping")
     out_labels = in_labels if outidx_mapping is None else _labels(outidx_mapping, n, "outidx_mapping")
     edges = _grouped_edges(connectome, pre_in, in_labels, out_labels, connectivity_threshold)
