@@ -22,9 +22,9 @@ import numpy as np
 from . import _checks
 from .recording import SpikeRecord
 
-__all__ = ["spike_counts", "population_rate", "rate_table", "write_rate_table", "baseline",
-           "peak_rate", "propagation", "propagation_summary", "raster_plot", "rate_heatmap",
-           "peak_rate_plot", "latency_plot"]
+__all__ = ["spike_counts", "population_rate", "mean_rate", "rate_table", "write_rate_table",
+           "baseline", "peak_rate", "propagation", "propagation_summary", "seed_summary",
+           "raster_plot", "rate_heatmap", "peak_rate_plot", "latency_plot"]
 
 #: Smallest rate (Hz) shown on logarithmic rate axes; lower rates (e.g. 0) are drawn at it.
 LOG_FLOOR_HZ = 0.1
@@ -112,6 +112,15 @@ def _area_order(n_areas: int, order) -> np.ndarray:
 def _per_area(name: str, value, n_areas: int, allow_nan: bool = False) -> np.ndarray:
     """``value`` as a float ``(n_areas,)`` array (finite, or finite-or-NaN)."""
     return _checks.finite_array(name, value, shape=(n_areas,), allow_nan=allow_nan)
+
+
+def _per_seed_and_area(name: str, value, n_areas: int, allow_nan: bool = False) -> np.ndarray:
+    """``value`` as a float ``(n_seeds, n_areas)`` array; a ``(n_areas,)`` value is one seed."""
+    arr = _checks.finite_array(name, value, allow_nan=allow_nan)
+    if arr.ndim not in (1, 2) or arr.shape[-1] != n_areas or arr.size == 0:
+        raise ValueError(f"{name} must have shape ({n_areas},) or (n_seeds, {n_areas}), "
+                         f"got shape {arr.shape}")
+    return np.atleast_2d(arr)
 
 
 def _axes(ax, figsize):
@@ -217,6 +226,16 @@ def peak_rate(record: SpikeRecord, start_ms: float = 0.0, stop_ms: float | None 
     return rates[np.arange(rates.shape[0]), best], times[best]
 
 
+def mean_rate(record: SpikeRecord, start_ms: float = 0.0, stop_ms: float | None = None,
+              population: str = "E") -> np.ndarray:
+    """``(n_areas,)`` mean rate (Hz) per area over ``[start_ms, stop_ms)``
+    (``stop_ms=None``: the end of the recording)."""
+    first, last = _interval(record, start_ms, stop_ms)
+    size = _population_size(record, population)
+    counts = spike_counts(record, population)[:, first:last]
+    return counts.sum(axis=1) / (size * (last - first) * record.dt * 1e-3)
+
+
 def rate_table(record: SpikeRecord, population: str = "E", window_ms: float = 10.0,
                step_ms: float = 1.0, start_ms: float = 0.0) -> dict:
     """Per area: mean rate and peak sliding-window rate (Hz) from ``start_ms`` on.
@@ -228,10 +247,7 @@ def rate_table(record: SpikeRecord, population: str = "E", window_ms: float = 10
     Returns a dict of equal-length columns ``area``, ``mean_rate_hz``,
     ``peak_rate_hz``, ``peak_time_ms``.
     """
-    first = _time_step("start_ms", start_ms, record, allow_end=False)
-    size = _population_size(record, population)
-    counts = spike_counts(record, population)[:, first:]
-    mean = counts.sum(axis=1) / (size * counts.shape[1] * record.dt * 1e-3)
+    mean = mean_rate(record, start_ms, None, population)
     peak, peak_time = peak_rate(record, start_ms, None, population, window_ms, step_ms)
     return {"area": list(record.area_names), "mean_rate_hz": mean,
             "peak_rate_hz": peak, "peak_time_ms": peak_time}
@@ -343,6 +359,44 @@ def propagation(record: SpikeRecord, stimulus_onset_ms: float, baseline_ms=None,
     return {"area": list(record.area_names), "baseline_hz": base_mean, "baseline_sd_hz": base_sd,
             "threshold_hz": threshold, "peak_hz": peak, "peak_time_ms": times[best],
             "responded": responded, "latency_ms": latency}
+
+
+def seed_summary(tables) -> dict:
+    """Per-area statistics of :func:`propagation` tables from runs with different seeds.
+
+    Args:
+        tables: a non-empty sequence of propagation tables of the same areas.
+
+    Returns:
+        A dict of equal-length columns: ``area``, ``n_seeds``,
+        ``peak_median_hz``, ``peak_q25_hz``, ``peak_q75_hz`` (quartiles of the
+        peak over seeds), ``responded_fraction`` (fraction of seeds in which
+        the area responded), ``latency_median_ms``, ``latency_q25_ms``,
+        ``latency_q75_ms`` (over the seeds in which it responded; NaN if in
+        none) and, if the tables have a ``returned`` column,
+        ``returned_fraction``.
+    """
+    tables = list(tables)
+    if not tables or not all(isinstance(t, dict) for t in tables):
+        raise TypeError("tables must be a non-empty sequence of propagation tables (dicts)")
+    areas = list(tables[0]["area"])
+    if any(list(t["area"]) != areas for t in tables):
+        raise ValueError("tables must all have the same areas in the same order")
+    peaks = np.array([t["peak_hz"] for t in tables], dtype=float)
+    responded = np.array([t["responded"] for t in tables], dtype=bool)
+    latency = np.array([t["latency_ms"] for t in tables], dtype=float)
+    q25, median, q75 = np.percentile(peaks, [25, 50, 75], axis=0)
+    table = {"area": areas, "n_seeds": np.full(len(areas), len(tables)),
+             "peak_median_hz": median, "peak_q25_hz": q25, "peak_q75_hz": q75,
+             "responded_fraction": responded.mean(axis=0)}
+    some = responded.any(axis=0)
+    lat = np.full((3, len(areas)), np.nan)
+    if some.any():
+        lat[:, some] = np.nanpercentile(latency[:, some], [25, 50, 75], axis=0)
+    table.update(latency_median_ms=lat[1], latency_q25_ms=lat[0], latency_q75_ms=lat[2])
+    if all("returned" in t for t in tables):
+        table["returned_fraction"] = np.array([t["returned"] for t in tables], dtype=bool).mean(axis=0)
+    return table
 
 
 def propagation_summary(table: dict, hierarchy) -> dict:
@@ -460,13 +514,15 @@ def peak_rate_plot(conditions: dict, area_names, order=None, ax=None, path=None)
 
     Args:
         conditions: name -> ``(n_areas,)`` peak rates (Hz), e.g. from
-            :func:`peak_rate` or ``propagation(...)["peak_hz"]``.
+            :func:`peak_rate` or ``propagation(...)["peak_hz"]``, or
+            ``(n_seeds, n_areas)`` peak rates of several seeds.
         area_names: ``(n_areas,)`` names.
         order: area indices along x (e.g. ``np.argsort(hierarchy)``).
 
     One line with markers per condition (legend entry = its name), areas on
     x, logarithmic rate axis; rates below :data:`LOG_FLOOR_HZ` (e.g. 0) are
-    drawn at the floor.
+    drawn at the floor.  With several seeds the line is the median over
+    seeds, the band the interquartile range and the dots the single seeds.
 
     Returns the matplotlib Figure; saves it to ``path`` if given.
     """
@@ -475,10 +531,20 @@ def peak_rate_plot(conditions: dict, area_names, order=None, ax=None, path=None)
     names = [str(a) for a in area_names]
     order = _area_order(len(names), order)
     fig, ax = _axes(ax, (max(5.0, 0.3 * order.size), 3.5))
-    for label, peaks in conditions.items():
-        peaks = _per_area(f"conditions[{label!r}]", peaks, len(names))
-        ax.plot(np.arange(order.size), np.maximum(peaks[order], LOG_FLOOR_HZ), "o-",
-                markersize=4, label=str(label))
+    x = np.arange(order.size)
+    for k, (label, peaks) in enumerate(conditions.items()):
+        peaks = np.maximum(_per_seed_and_area(f"conditions[{label!r}]", peaks, len(names))[:, order],
+                           LOG_FLOOR_HZ)
+        color = f"C{k}"
+        if peaks.shape[0] == 1:
+            ax.plot(x, peaks[0], "o-", color=color, markersize=4, label=str(label))
+            continue
+        q25, median, q75 = np.percentile(peaks, [25, 50, 75], axis=0)
+        ax.fill_between(x, q25, q75, color=color, alpha=0.25, lw=0)
+        ax.plot(np.broadcast_to(x, peaks.shape).ravel(), peaks.ravel(), ".", color=color,
+                markersize=2, alpha=0.5)
+        ax.plot(x, median, "o-", color=color, markersize=4,
+                label=f"{label} (median, IQR; {peaks.shape[0]} seeds)")
     ax.set_yscale("log")
     ax.set_xticks(np.arange(order.size), [names[k] for k in order], rotation=90, fontsize=7)
     ax.set_xlim(-0.5, order.size - 0.5)
@@ -493,23 +559,38 @@ def latency_plot(table_or_latencies, hierarchy, area_names, ax=None, path=None):
     Args:
         table_or_latencies: a :func:`propagation` table (its ``latency_ms``)
             or ``(n_areas,)`` latencies in ms with ``NaN`` for areas that did
-            not respond.
+            not respond, or ``(n_seeds, n_areas)`` latencies of several seeds.
         hierarchy, area_names: ``(n_areas,)`` hierarchy values and names.
 
-    Non-responding areas (NaN latency) are omitted.
+    Non-responding areas (NaN latency) are omitted.  With several seeds every
+    seed's latency is a small dot and each area that responded in some seed
+    gets its median (large marker, labelled) with the interquartile range as
+    a vertical bar.
 
     Returns the matplotlib Figure; saves it to ``path`` if given.
     """
     names = [str(a) for a in area_names]
     latencies = (table_or_latencies["latency_ms"] if isinstance(table_or_latencies, dict)
                  else table_or_latencies)
-    latencies = _per_area("latency_ms", latencies, len(names), allow_nan=True)
+    latencies = _per_seed_and_area("latency_ms", latencies, len(names), allow_nan=True)
     hierarchy = _per_area("hierarchy", hierarchy, len(names))
-    shown = np.flatnonzero(~np.isnan(latencies))
+    shown = np.flatnonzero(~np.all(np.isnan(latencies), axis=0))
     fig, ax = _axes(ax, (5.0, 3.5))
-    ax.plot(hierarchy[shown], latencies[shown], "o", color="C0")
+    if latencies.shape[0] == 1:
+        centre = latencies[0]
+        ax.plot(hierarchy[shown], centre[shown], "o", color="C0")
+    else:
+        some = latencies[:, shown]
+        q25, centre_shown, q75 = np.nanpercentile(some, [25, 50, 75], axis=0)
+        centre = np.full(len(names), np.nan)
+        centre[shown] = centre_shown
+        ax.plot(np.broadcast_to(hierarchy[shown], some.shape).ravel(), some.ravel(), ".",
+                color="C0", markersize=3, alpha=0.4)
+        ax.errorbar(hierarchy[shown], centre_shown, yerr=(centre_shown - q25, q75 - centre_shown),
+                    fmt="o", color="C0", capsize=2, label=f"median, IQR ({latencies.shape[0]} seeds)")
+        ax.legend(fontsize=7)
     for k in shown:
-        ax.annotate(names[k], (hierarchy[k], latencies[k]), xytext=(3, 3),
+        ax.annotate(names[k], (hierarchy[k], centre[k]), xytext=(3, 3),
                     textcoords="offset points", fontsize=7)
     ax.margins(0.1)                                   # room for the labels
     ax.set_xlabel("hierarchy")

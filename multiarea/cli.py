@@ -6,11 +6,31 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["main", "parse_seeds"]
+
+RATE_WINDOW_MS = 10.0
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Seeds from ``"3"``, ``"0-4"`` (inclusive) or ``"0,2,5-7"``; duplicates refused."""
+    seeds = []
+    for part in str(text).split(","):
+        lo, sep, hi = part.strip().partition("-")
+        try:
+            first, last = int(lo), int(hi if sep else lo)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"seeds must look like 3, 0-4 or 0,2,5-7, got {text!r}") from None
+        if first < 0 or last < first:
+            raise argparse.ArgumentTypeError(f"seed ranges must be non-negative and increasing, got {part!r}")
+        seeds += range(first, last + 1)
+    if len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"seeds must not repeat, got {text!r}")
+    return seeds
 
 
 def _overrides(args) -> dict:
@@ -23,37 +43,86 @@ def _overrides(args) -> dict:
                               ("seed", args.seed)) if v is not None}
 
 
+def _output_dir(path) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def _run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from . import analysis, ops
+    from . import analysis, experiments, ops
     from .models import load_model
     from .recording import simulate
 
     model = load_model(args.model, regime=args.regime, **_overrides(args))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if not model.duration_ms >= model.dt:
+        raise ValueError(f"--duration must be at least one step (dt = {model.dt} ms), got {model.duration_ms}")
+    out = _output_dir(args.out)
     print(f"{model.name} / {model.regime}: {model.anatomy.n_areas} areas x "
           f"{model.params['neurons_per_area']} neurons, {model.duration_ms} ms "
-          f"(dt {model.dt} ms), backend {ops.get_backend()}")
+          f"(dt {model.dt} ms), seed {model.params['seed']}, backend {ops.get_backend()}")
     start = time.perf_counter()
     net = model.build()
     record = simulate(net, model.duration_ms, inputs=[model.stimulus(net)],
                       progress_bar=not args.quiet, chunk_ms=100.0)
     elapsed = time.perf_counter() - start
-    spikes_path = record.save(out / "spikes.npz")
-    table = analysis.rate_table(record, "E", start_ms=model.duration_ms / 3)
-    csv_path = analysis.write_rate_table(table, out / "rates_E.csv")
+    written = [record.save(out / "spikes.npz")]
     raster_path = out / "raster_E.png"
     analysis.raster_plot(record, "E", path=raster_path)
-    print(f"E rates from {model.duration_ms / 3:.0f} ms on (10 ms window, 1 ms step):")
+    written.append(raster_path)
+    start_ms, window_ms, step_ms = _rate_windows(model.duration_ms, model.dt)
+    table = analysis.rate_table(record, "E", window_ms=window_ms, step_ms=step_ms, start_ms=start_ms)
+    written.append(analysis.write_rate_table(table, out / "rates_E.csv"))
+    print(f"E rates from {start_ms:g} ms on ({window_ms:g} ms window every {step_ms:g} ms):")
     print(f"{'area':>6} {'mean (Hz)':>10} {'peak (Hz)':>10} {'at (ms)':>8}")
     for name, mean, peak, t in zip(*table.values()):
         print(f"{name:>6} {mean:10.2f} {peak:10.2f} {t:8.1f}")
     print(f"simulated in {elapsed:.1f} s; {record.steps.size} spikes")
-    print(f"wrote {spikes_path}, {csv_path}, {raster_path}")
+    _print_outcome(model, record, experiments)
+    print("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _rate_windows(duration_ms: float, dt: float) -> tuple[float, float, float]:
+    """``(start_ms, window_ms, step_ms)`` of the printed rate table.
+
+    Rates are taken from a third of the run on (as the original code does)
+    in 10 ms windows every 1 ms; a run too short for that gets one window
+    spanning the rest of the run, on the dt grid.
+    """
+    start_ms = duration_ms / 3
+    if duration_ms - start_ms >= RATE_WINDOW_MS + 1.0:
+        return start_ms, RATE_WINDOW_MS, 1.0
+    first = math.ceil(round(start_ms / dt, 9)) * dt
+    if duration_ms - first < dt:
+        first = 0.0
+    return round(first, 9), round(duration_ms - first, 9), dt
+
+
+def _print_outcome(model, record, experiments) -> None:
+    """Whether this run returned to baseline, in the context of the measured seed statistics."""
+    try:
+        returned = experiments.Condition(model, record, experiments.response_table(model, record)
+                                         ).returned_to_baseline
+    except ValueError as err:
+        print(f"return to baseline not judged: {err}")
+        return
+    print(f"this run {'returned to baseline' if returned else 'did NOT return to baseline'} "
+          f"(every area under its response threshold over the last {experiments.FINAL_MS:g} ms: "
+          f"{'yes' if returned else 'no'})")
+    outcome = experiments.seed_outcome(model)
+    if outcome is None:
+        print("no seed statistics are bundled for these parameters; compare seeds with "
+              "examples/joglekar_seeds.py")
+    else:
+        print(f"with these parameters the regime returned to baseline in {outcome['returned']} of "
+              f"{outcome['runs']} seeds ({outcome['seeds']}; measured with examples/joglekar_seeds.py): "
+              f"a single run is one draw of a bistable network")
 
 
 def _figure(args) -> int:
@@ -64,8 +133,11 @@ def _figure(args) -> int:
 
     if args.model != "joglekar2018":
         raise ValueError(f"figures exist for model 'joglekar2018' only, got {args.model!r}")
-    for path in experiments.make_figure(args.panel, args.out, progress_bar=not args.quiet,
-                                        **_overrides(args)):
+    if args.seeds is not None and args.seed is not None:
+        raise ValueError("give either --seed or --seeds, not both")
+    out = _output_dir(args.out)
+    for path in experiments.make_figure(args.panel, out, progress_bar=not args.quiet,
+                                        seeds=args.seeds, **_overrides(args)):
         print(f"wrote {path}")
     return 0
 
@@ -89,6 +161,9 @@ def main(argv=None) -> int:
     figure = sub.add_parser("figure", help="write a panel of Joglekar et al. 2018 (5B 5C 5E 6A 6B 6D)")
     _add_common(figure)
     figure.add_argument("panel", help="panel: 5B, 5C, 5E, 6A, 6B or 6D")
+    figure.add_argument("--seeds", type=parse_seeds, default=None,
+                        help="several seeds, e.g. 0-4 or 0,3,7: per-area median, IQR, fraction "
+                             "responded and latency spread over seeds")
     args = parser.parse_args(argv)
     try:
         return _run(args) if args.command == "run" else _figure(args)

@@ -9,16 +9,19 @@ the baseline of the 200 ms before the onset.
 """
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import analysis
+from ._paths import models_dir
 from .models import Model, load_model
 from .recording import SpikeRecord, simulate
 
-__all__ = ["Condition", "run_condition", "make_figure", "FIGURES"]
+__all__ = ["Condition", "ConditionSeeds", "run_condition", "response_table", "make_figure",
+           "FIGURES"]
 
 #: panel -> (regime(s), kind)
 FIGURES = {
@@ -31,12 +34,16 @@ FIGURES = {
 }
 RESPONSE_TAIL_MS = 50.0
 BASELINE_MS = 200.0
+FINAL_MS = 50.0  #: the end of the run over which "returned to baseline" is judged
 
 
 @dataclass(frozen=True)
 class Condition:
     """One simulated regime: the model, its spikes and the propagation table
-    (see :func:`multiarea.analysis.propagation`)."""
+    (see :func:`multiarea.analysis.propagation`).  If the run goes on for at
+    least ``FINAL_MS`` after the response window, the table has two more
+    columns: ``final_hz``, the mean rate over the last ``FINAL_MS`` of the
+    run, and ``returned``, whether that is back under the response threshold."""
 
     model: Model
     record: SpikeRecord
@@ -46,6 +53,15 @@ class Condition:
     def response_window_ms(self) -> tuple[float, float]:
         return _response_window(self.model)
 
+    @property
+    def returned_to_baseline(self) -> bool:
+        """Whether every area is back under its response threshold at the end of the run."""
+        if "returned" not in self.table:
+            raise ValueError(f"the run ({self.model.duration_ms} ms) ends less than {FINAL_MS} ms after "
+                             f"the response window {self.response_window_ms}: the return to baseline "
+                             f"is not measured")
+        return bool(np.all(self.table["returned"]))
+
 
 def _response_window(model: Model) -> tuple[float, float]:
     """``(onset, stop)`` ms: stimulus onset to ``RESPONSE_TAIL_MS`` after its end."""
@@ -54,68 +70,213 @@ def _response_window(model: Model) -> tuple[float, float]:
     return onset, min(onset + p["stimulus_duration_ms"] + RESPONSE_TAIL_MS, model.duration_ms)
 
 
-def run_condition(regime: str, progress_bar: bool = True, **overrides) -> Condition:
+def run_condition(regime: str, progress_bar: bool = True, seeds=None, **overrides):
     """Simulate one regime of the Joglekar model and measure propagation.
 
     Args:
         regime: a regime of ``joglekar2018`` (e.g. ``"asynchronous-strong"``).
         progress_bar: show the simulation's progress bar.
+        seeds: ``None`` for one run (seed from ``overrides`` or the model
+            file), or a sequence of seeds: one run per seed, returned as a
+            :class:`ConditionSeeds`.
         **overrides: model parameters (``n_areas``, ``duration_ms``, ``seed``, ...).
+
+    Returns:
+        A :class:`Condition`, or a :class:`ConditionSeeds` if ``seeds`` is given.
     """
+    if seeds is not None:
+        seeds = _seed_list(seeds)
+        if "seed" in overrides:
+            raise ValueError("give either seeds or seed, not both")
+        return ConditionSeeds(regime, tuple(run_condition(regime, progress_bar, seed=s, **overrides)
+                                            for s in seeds))
     model = load_model("joglekar2018", regime=regime, **overrides)
+    _check_measurable(model)
     net = model.build()
     record = simulate(net, model.duration_ms, inputs=[model.stimulus(net)],
                       progress_bar=progress_bar, chunk_ms=100.0)
-    onset, stop = _response_window(model)
+    return Condition(model, record, response_table(model, record))
+
+
+def _check_measurable(model: Model) -> None:
+    onset = model.params["stimulus_start_ms"]
     if onset - BASELINE_MS < 0:
         raise ValueError(f"the stimulus must start at least {BASELINE_MS} ms into the run, got {onset}")
+    if model.duration_ms <= onset:
+        raise ValueError(f"duration_ms = {model.duration_ms} ends before the stimulus onset ({onset} ms)")
+
+
+def response_table(model: Model, record: SpikeRecord) -> dict:
+    """The propagation table of a run of ``model`` (see :class:`Condition`).
+
+    Raises:
+        ValueError: the stimulus starts less than ``BASELINE_MS`` into the run
+            or the run ends before it.
+    """
+    _check_measurable(model)
+    onset, stop = _response_window(model)
     table = analysis.propagation(record, onset, baseline_ms=(onset - BASELINE_MS, onset),
                                  stop_ms=stop)
-    return Condition(model, record, table)
+    if model.duration_ms - FINAL_MS >= stop:
+        final = analysis.mean_rate(record, model.duration_ms - FINAL_MS, model.duration_ms)
+        table["final_hz"] = final
+        table["returned"] = final <= table["threshold_hz"]
+    return table
 
 
-def _hierarchy_order(condition: Condition) -> np.ndarray:
+def _seed_list(seeds) -> list[int]:
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a sequence of ints, got {seeds!r}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must not be empty")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must not repeat, got {seeds}")
+    return seeds
+
+
+@dataclass(frozen=True)
+class ConditionSeeds:
+    """One regime simulated with several seeds (one :class:`Condition` each)."""
+
+    regime: str
+    runs: tuple
+
+    @property
+    def model(self) -> Model:
+        """The first run's model (all runs share it but for the seed)."""
+        return self.runs[0].model
+
+    @property
+    def seeds(self) -> list[int]:
+        return [int(run.model.params["seed"]) for run in self.runs]
+
+    @property
+    def response_window_ms(self) -> tuple[float, float]:
+        return _response_window(self.model)
+
+    def stack(self, column: str) -> np.ndarray:
+        """``(n_seeds, n_areas)`` values of one propagation-table column."""
+        return np.array([run.table[column] for run in self.runs])
+
+    @property
+    def table(self) -> dict:
+        """Per area over seeds: :func:`multiarea.analysis.seed_summary`."""
+        return analysis.seed_summary([run.table for run in self.runs])
+
+    @property
+    def returned_count(self) -> int:
+        """In how many seeds every area returned to baseline by the end of the run."""
+        return sum(run.returned_to_baseline for run in self.runs)
+
+    def seed_table(self) -> dict:
+        """One row per (seed, area): the propagation columns with a ``seed`` column first."""
+        first = self.runs[0].table
+        table = {"seed": np.repeat(self.seeds, len(first["area"]))}
+        for column in first:
+            table[column] = [v for run in self.runs for v in run.table[column]]
+        return table
+
+
+def _hierarchy_order(condition) -> np.ndarray:
     return np.argsort(condition.model.anatomy.hierarchy, kind="stable")
 
 
 def make_figure(panel: str, out_dir, conditions: dict | None = None, progress_bar: bool = True,
-                **overrides) -> list[Path]:
+                seeds=None, **overrides) -> list[Path]:
     """Write panel ``panel`` (``FIGURES`` keys) as PNG plus its CSV table(s) to ``out_dir``.
 
-    ``conditions`` (regime -> :class:`Condition`) reuses runs already done;
-    missing regimes are simulated with ``overrides``.  Returns the written paths.
+    ``conditions`` (regime -> :class:`Condition` or :class:`ConditionSeeds`)
+    reuses runs already done; missing regimes are simulated with ``seeds`` and
+    ``overrides`` (see :func:`run_condition`).  With several seeds the CSVs
+    hold the per-area summary over seeds (median and IQR of the peak, fraction
+    responded, latency quartiles, fraction returned) and one row per (seed,
+    area); rasters are drawn per seed; peak and latency plots show the spread.
+    Returns the written paths.
     """
     if panel not in FIGURES:
         raise ValueError(f"unknown panel {panel!r}; valid: {sorted(FIGURES)}")
     regimes, kind = FIGURES[panel]
     conditions = dict(conditions or {})
+    missing = [r for r in regimes if r not in conditions]
+    if seeds is not None:
+        seeds = _seed_list(seeds)
+    for regime in missing:        # refuse what cannot work before simulating anything
+        _check_measurable(load_model("joglekar2018", regime=regime, **overrides))
     for regime in regimes:
         if regime not in conditions:
-            conditions[regime] = run_condition(regime, progress_bar=progress_bar, **overrides)
+            conditions[regime] = run_condition(regime, progress_bar=progress_bar, seeds=seeds,
+                                               **overrides)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for regime in regimes:
-        csv = out / f"fig{panel}_{regime}_propagation.csv"
-        written.append(analysis.write_rate_table(conditions[regime].table, csv))
+        cond = conditions[regime]
+        written.append(analysis.write_rate_table(cond.table, out / f"fig{panel}_{regime}_propagation.csv"))
+        if isinstance(cond, ConditionSeeds):
+            written.append(analysis.write_rate_table(cond.seed_table(),
+                                                     out / f"fig{panel}_{regime}_seeds.csv"))
     first = conditions[regimes[0]]
     names = first.model.anatomy.area_names
     if kind == "raster":
         start, stop = first.response_window_ms
-        path = out / f"fig{panel}_{regimes[0]}_raster.png"
-        analysis.raster_plot(first.record, order=_hierarchy_order(first), path=path,
-                             start_ms=max(0.0, start - 100.0),
-                             stop_ms=min(first.model.duration_ms, stop + 50.0),
-                             max_neurons_per_area=400)
-    else:
-        path = out / f"fig{panel}_peak_rates.png"
-        analysis.peak_rate_plot({r.split("-")[1] + " GBA": conditions[r].table["peak_hz"] for r in regimes},
-                                names, order=_hierarchy_order(first), path=path)
-        strong = conditions[regimes[-1]]
-        written.append(out / f"fig{panel}_{regimes[-1]}_latency.png")
-        analysis.latency_plot(strong.table, strong.model.anatomy.hierarchy, names, path=written[-1])
+        runs = first.runs if isinstance(first, ConditionSeeds) else (first,)
+        for run in runs:
+            suffix = f"_seed{run.model.params['seed']}" if isinstance(first, ConditionSeeds) else ""
+            path = out / f"fig{panel}_{regimes[0]}_raster{suffix}.png"
+            analysis.raster_plot(run.record, order=_hierarchy_order(first), path=path,
+                                 start_ms=max(0.0, start - 100.0),
+                                 stop_ms=min(run.model.duration_ms, stop + 50.0),
+                                 max_neurons_per_area=400)
+            written.append(path)
+        return written
+
+    def peaks(cond):
+        return cond.stack("peak_hz") if isinstance(cond, ConditionSeeds) else cond.table["peak_hz"]
+
+    path = out / f"fig{panel}_peak_rates.png"
+    analysis.peak_rate_plot({r.split("-")[1] + " GBA": peaks(conditions[r]) for r in regimes},
+                            names, order=_hierarchy_order(first), path=path)
+    strong = conditions[regimes[-1]]
+    latencies = strong.stack("latency_ms") if isinstance(strong, ConditionSeeds) else strong.table
+    written.append(out / f"fig{panel}_{regimes[-1]}_latency.png")
+    analysis.latency_plot(latencies, strong.model.anatomy.hierarchy, names, path=written[-1])
     written.append(path)
     return written
+
+
+#: parameters that may differ from the model file in a bundled seed-statistics row
+_SEMANTICS_PARAMS = ("synapses_during_refractory", "refractory_timing")
+
+
+def seed_outcome(model: Model) -> dict | None:
+    """The bundled measurement of how often ``model``'s regime returns to baseline.
+
+    ``models/<name>_seeds.csv`` (written from ``examples/joglekar_seeds.py``)
+    holds, per regime and refractory semantics, in how many seeds the
+    full model returned to baseline.  A row applies if ``model`` differs from
+    its model file only in the seed and in the semantics the row names.
+
+    Returns:
+        ``{"returned": int, "runs": int, "seeds": str}`` or ``None`` if no row
+        applies.
+    """
+    path = models_dir() / f"{model.name}_seeds.csv"
+    if not path.is_file():
+        return None
+    defaults = load_model(model.name, regime=model.regime).params
+    changed = {k for k in model.params if model.params[k] != defaults[k]} - {"seed"}
+    if changed - set(_SEMANTICS_PARAMS):
+        return None
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["regime"] != model.regime:
+                continue
+            semantics = {"synapses_during_refractory": row["synapses_during_refractory"] == "True",
+                         "refractory_timing": row["refractory_timing"]}
+            if all(model.params[k] == v for k, v in semantics.items()):
+                return {"returned": int(row["returned"]), "runs": int(row["runs"]), "seeds": row["seeds"]}
+    return None
 
 
 def compare_table(conditions: dict) -> str:

@@ -17,7 +17,8 @@ from .network import MultiAreaNetwork
 
 __all__ = ["Model", "load_model", "available_models"]
 
-_LIF_PARAMS = ("V_rest", "V_reset", "V_th", "tau_ref", "sigma", "synapses_during_refractory")
+_LIF_PARAMS = ("V_rest", "V_reset", "V_th", "tau_ref", "sigma", "synapses_during_refractory",
+               "refractory_timing")
 _NETWORK_PARAMS = ("wEE", "wIE", "wEI", "wII", "muEE", "muIE", "alpha", "p", "speed",
                    "local_delay_ms", "delay_sd_fraction", "tau_E", "tau_I", "VextE", "VextI",
                    "seed", "dt")

@@ -32,7 +32,8 @@ from .projection import Projection
 
 __all__ = ["Area", "MultiAreaNetwork", "StepInput"]
 
-_LIF_KEYS = ("V_rest", "V_reset", "V_th", "tau_ref", "sigma", "V_init", "synapses_during_refractory")
+_LIF_KEYS = ("V_rest", "V_reset", "V_th", "tau_ref", "sigma", "V_init", "synapses_during_refractory",
+             "refractory_timing")
 
 
 def _seeds(seed: int, n: int) -> list[int]:
@@ -91,7 +92,8 @@ class Area(_EINetwork):
         tau_E, tau_I: membrane time constants (ms).
         VextE, VextI: external drive (mV).
         lif: further :class:`LIF` parameters shared by E and I
-            (V_rest, V_reset, V_th, tau_ref, sigma, V_init, synapses_during_refractory).
+            (V_rest, V_reset, V_th, tau_ref, sigma, V_init, synapses_during_refractory,
+            refractory_timing).
         seed: seed of connectivity, initial state and noise.
         dt: time step (ms), default ``brainpy.math.get_dt()``.
     """

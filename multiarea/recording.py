@@ -8,12 +8,14 @@ chunks, to sorted (step, neuron) pairs.  Neurons of a
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import brainpy as bp
 import jax.numpy as jnp
 import numpy as np
+from tqdm.auto import tqdm
 
 __all__ = ["SpikeRecord", "simulate"]
 
@@ -128,7 +130,8 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
         net: the network (its ``dt`` is used).
         duration_ms: simulated time (ms).
         inputs: ``bp.DSRunner`` inputs (e.g. ``[net.step_input(...)]``).
-        progress_bar: show DSRunner's progress bar.
+        progress_bar: show one progress bar for the whole run (simulated ms,
+            steps/s), advanced after each chunk.
         populations: which of ``'E'``, ``'I'`` to record.
         areas: names or indices of the areas to record (default all).
         chunk_ms: run and convert in chunks of this length (default: one chunk).
@@ -140,9 +143,17 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
     if not duration_ms > 0:
         raise ValueError(f"duration_ms must be > 0, got {duration_ms}")
     total = int(round(duration_ms / net.dt))
+    if total < 1:
+        raise ValueError(f"duration_ms must be at least one step (dt = {net.dt} ms), got {duration_ms}")
     per_chunk = total if chunk_ms is None else int(round(chunk_ms / net.dt))
     if per_chunk < 1:
         raise ValueError(f"chunk_ms must be at least dt = {net.dt} ms, got {chunk_ms}")
+    for pop in (net.E, net.I):
+        done_before = int(pop.step.value)
+        if pop.max_steps is not None and done_before + total > pop.max_steps:
+            raise ValueError(f"duration_ms = {duration_ms} needs {total} steps after the {done_before} "
+                             f"already run, more than the {pop.max_steps} steps the legacy refractory "
+                             f"timing covers; use refractory_timing='timestep' for longer runs")
     recorded = _recorded_neurons(net, populations, areas)
     select = None if recorded.size == net.E.num + net.I.num else jnp.asarray(recorded)
 
@@ -151,7 +162,7 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
         return jnp.packbits(spikes if select is None else spikes[select])
 
     runner = bp.DSRunner(net, monitors={"spikes": packed_spikes}, inputs=list(inputs),
-                         dt=net.dt, progress_bar=progress_bar)
+                         dt=net.dt, progress_bar=False)
     meta = dict(dt=net.dt, area_names=net.area_names, n_E=net.E.size[1], n_I=net.I.size[1])
     if out_dir is not None:
         out_dir = Path(out_dir)
@@ -159,9 +170,15 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
         for old in out_dir.glob("spikes_*.npz"):
             old.unlink()
     steps, neurons, done = [], [], 0
+    bar = tqdm(total=round(total * net.dt, 6), unit="ms", desc="simulating", disable=not progress_bar,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} ms "
+                          "[{elapsed}<{remaining}{postfix}]")
     while done < total:
         n = min(per_chunk, total - done)
+        tic = time.perf_counter()
         runner.run(n * net.dt)
+        bar.set_postfix_str(f"{n / (time.perf_counter() - tic):.0f} steps/s", refresh=False)
+        bar.update(round(n * net.dt, 6))
         chunk = SpikeRecord(*_unpack(np.asarray(runner.mon["spikes"]), recorded, done),
                             n_steps=done + n, **meta)
         if out_dir is not None:
@@ -170,6 +187,7 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
             steps.append(chunk.steps)
             neurons.append(chunk.neurons)
         done += n
+    bar.close()
     if out_dir is not None:
         steps, neurons = [np.zeros(0, np.int32)], [np.zeros(0, np.int32)]
     return SpikeRecord(np.concatenate(steps), np.concatenate(neurons), total, **meta)

@@ -339,3 +339,73 @@ def test_latency_plot(tmp_path):
     assert [t.get_text() for t in fig.axes[0].texts] == ["V2"]
     with pytest.raises(ValueError, match="hierarchy"):
         analysis.latency_plot(table, [0.0, 1.0], NAMES)
+
+
+# ------------------------------------------------------------------ over seeds
+
+def _table(peaks, responded, latency, returned=None):
+    table = {"area": ["V1", "V2", "V4"], "peak_hz": np.array(peaks, float),
+             "responded": np.array(responded), "latency_ms": np.array(latency, float)}
+    if returned is not None:
+        table["returned"] = np.array(returned)
+    return table
+
+
+def test_seed_summary_by_hand():
+    tables = [_table([10, 1, 50], [True, False, True], [5, np.nan, 20], [True, True, False]),
+              _table([20, 2, 70], [True, False, True], [7, np.nan, 30], [True, True, True]),
+              _table([30, 9, 60], [True, True, False], [9, 40, np.nan], [True, False, True]),
+              _table([40, 3, 80], [True, False, True], [11, np.nan, 40], [True, True, True])]
+    s = analysis.seed_summary(tables)
+    assert s["area"] == ["V1", "V2", "V4"]
+    np.testing.assert_array_equal(s["n_seeds"], 4)
+    np.testing.assert_allclose(s["peak_median_hz"], [25.0, 2.5, 65.0])
+    np.testing.assert_allclose(s["peak_q25_hz"], [17.5, 1.75, 57.5])
+    np.testing.assert_allclose(s["peak_q75_hz"], [32.5, 4.5, 72.5])
+    np.testing.assert_allclose(s["responded_fraction"], [1.0, 0.25, 0.75])
+    np.testing.assert_allclose(s["latency_median_ms"], [8.0, 40.0, 30.0])   # over responding seeds
+    np.testing.assert_allclose(s["latency_q25_ms"], [6.5, 40.0, 25.0])
+    np.testing.assert_allclose(s["returned_fraction"], [1.0, 0.75, 0.75])
+    none = analysis.seed_summary([_table([1, 1, 1], [False] * 3, [np.nan] * 3)])
+    assert np.isnan(none["latency_median_ms"]).all() and "returned_fraction" not in none
+    with pytest.raises(TypeError, match="tables"):
+        analysis.seed_summary([])
+    other = _table([1, 1, 1], [False] * 3, [np.nan] * 3)
+    other["area"] = ["V1", "V4", "V2"]
+    with pytest.raises(ValueError, match="same areas"):
+        analysis.seed_summary([tables[0], other])
+
+
+def test_peak_rate_plot_with_seeds_draws_median_band_and_seeds(tmp_path):
+    peaks = np.array([[10.0, 1.0, 50.0], [20.0, 2.0, 70.0], [30.0, 9.0, 60.0], [40.0, 3.0, 80.0]])
+    fig = analysis.peak_rate_plot({"strong": peaks, "weak": peaks[0] / 2}, ["V1", "V2", "V4"],
+                                  path=tmp_path / "peaks.png")
+    ax = fig.axes[0]
+    seeds_line, median_line, weak_line = ax.get_lines()
+    np.testing.assert_allclose(median_line.get_ydata(), [25.0, 2.5, 65.0])
+    assert seeds_line.get_ydata().size == peaks.size
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(1.75) and band.max() == pytest.approx(72.5)
+    np.testing.assert_allclose(weak_line.get_ydata(), peaks[0] / 2)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["strong (median, IQR; 4 seeds)", "weak"]
+    with pytest.raises(ValueError, match=r"must have shape \(3,\) or \(n_seeds, 3\)"):
+        analysis.peak_rate_plot({"x": np.ones((2, 4))}, ["V1", "V2", "V4"])
+
+
+def test_latency_plot_with_seeds():
+    latency = np.array([[5.0, np.nan, 20.0], [7.0, np.nan, 30.0], [9.0, np.nan, np.nan]])
+    fig = analysis.latency_plot(latency, [0.0, 0.5, 1.0], ["V1", "V2", "V4"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["V1", "V4"]     # V2 never responded
+    medians = ax.containers[0].lines[0].get_ydata()
+    np.testing.assert_allclose(medians, [7.0, 25.0])
+    assert "3 seeds" in ax.get_legend().get_texts()[0].get_text()
+
+
+def test_mean_rate_by_hand():
+    rec = _staircase()            # A: 0, 1, 2, 3 E spikes in [0,10) .. [30,40); n_E = 2, dt = 1 ms
+    np.testing.assert_allclose(analysis.mean_rate(rec, 10.0, 30.0), [3 / 2 / 0.02, 0.0])
+    np.testing.assert_allclose(analysis.mean_rate(rec), [6 / 2 / 0.04, 0.0])
+    with pytest.raises(ValueError, match="start_ms"):
+        analysis.mean_rate(rec, 30.0, 20.0)

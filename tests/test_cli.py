@@ -1,9 +1,11 @@
+import argparse
 import csv
 
 import numpy as np
+import pytest
 
 import multiarea as ma
-from multiarea.cli import main
+from multiarea.cli import main, parse_seeds
 
 
 def test_run_writes_spikes_rates_and_raster(tmp_path, capsys):
@@ -27,3 +29,51 @@ def test_run_writes_spikes_rates_and_raster(tmp_path, capsys):
 def test_bad_regime_exits_with_message(tmp_path, capsys):
     assert main(["run", "joglekar2018", "--regime", "nope", "--out", str(tmp_path)]) == 2
     assert "unknown regime 'nope'" in capsys.readouterr().err
+
+
+def test_short_run_writes_every_output_with_a_shorter_window(tmp_path, capsys):
+    code = main(["run", "joglekar2018", "--areas", "2", "--duration", "10", "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "from 3.4 ms on (6.6 ms window every 0.1 ms)" in out    # no 10 ms window fits
+    assert "return to baseline not judged" in out
+    for name in ("spikes.npz", "rates_E.csv", "raster_E.png"):
+        assert (tmp_path / name).is_file()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--duration", "0.01"], "at least one step"),
+    (["--duration", "-5"], "--duration must be at least one step"),
+    (["--areas", "0"], "n_areas must be in [1, 29]"),
+    (["--seed", "-1"], "seed must be in"),
+    (["--backend", "cuda"], "backend must be one of"),
+])
+def test_arguments_that_cannot_work_are_refused_before_simulating(tmp_path, capsys, monkeypatch, args, message):
+    import multiarea.recording
+
+    def no_simulation(*a, **k):
+        raise AssertionError("simulated despite bad arguments")
+
+    monkeypatch.setattr(multiarea.recording, "simulate", no_simulation)
+    assert main(["run", "joglekar2018", *args, "--out", str(tmp_path), "--quiet"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_out_must_be_a_folder(tmp_path, capsys):
+    path = tmp_path / "file.txt"
+    path.write_text("x")
+    assert main(["run", "joglekar2018", "--areas", "2", "--duration", "5", "--out", str(path)]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    assert main(["figure", "joglekar2018", "5E", "--seed", "1", "--seeds", "0-2", "--out", str(tmp_path)]) == 2
+    assert "either --seed or --seeds" in capsys.readouterr().err
+
+
+def test_parse_seeds():
+    assert parse_seeds("3") == [3]
+    assert parse_seeds("0-4") == [0, 1, 2, 3, 4]
+    assert parse_seeds("0,2,5-7") == [0, 2, 5, 6, 7]
+    for bad in ("a", "3-1", "1,1", "-2", ""):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_seeds(bad)
+    with pytest.raises(SystemExit):                     # argparse reports it as a usage error
+        main(["figure", "joglekar2018", "5E", "--seeds", "x"])

@@ -1,9 +1,10 @@
 """Joglekar experiment pipeline on a small network (the 29-area runs are in the examples)."""
 import csv
 
+import numpy as np
 import pytest
 
-from multiarea import experiments
+from multiarea import analysis, experiments
 from multiarea.cli import main
 
 SMALL = dict(n_areas=3, neurons_per_area=400, duration_ms=380.0)
@@ -51,3 +52,74 @@ def test_cli_figure(tmp_path, capsys):
     assert (tmp_path / "fig6A_synchronous-weak_raster.png").is_file()
     assert "wrote" in capsys.readouterr().out
     assert main(["figure", "other", "5E", "--out", str(tmp_path)]) == 2
+
+
+TINY = dict(n_areas=2, neurons_per_area=200, duration_ms=420.0)
+
+
+@pytest.fixture(scope="module")
+def seeded():
+    return experiments.run_condition("synchronous-weak", progress_bar=False, seeds=[0, 1], **TINY)
+
+
+def test_condition_over_seeds(seeded):
+    assert isinstance(seeded, experiments.ConditionSeeds) and seeded.seeds == [0, 1]
+    assert [run.model.params["seed"] for run in seeded.runs] == [0, 1]
+    first, second = (run.record for run in seeded.runs)
+    assert not np.array_equal(first.steps[:100], second.steps[:100])    # different seeds, different runs
+    peaks = seeded.stack("peak_hz")
+    assert peaks.shape == (2, 2)
+    summary = seeded.table
+    np.testing.assert_allclose(summary["peak_median_hz"], np.median(peaks, axis=0))
+    np.testing.assert_allclose(summary["responded_fraction"], seeded.stack("responded").mean(axis=0))
+    # 420 ms leaves 50 ms after the response window (300 + 8 + 50 ms): the return is judged
+    final = seeded.stack("final_hz")
+    for run, f in zip(seeded.runs, final):
+        np.testing.assert_allclose(f, analysis.mean_rate(run.record, 370.0, 420.0))
+    assert seeded.returned_count == sum(bool(np.all(r)) for r in seeded.stack("returned"))
+    rows = seeded.seed_table()
+    assert list(rows["seed"]) == [0, 0, 1, 1] and rows["area"] == ["V1", "V2", "V1", "V2"]
+
+
+def test_figure_over_seeds_writes_spread(seeded, tmp_path):
+    conditions = {"synchronous-weak": seeded, "synchronous-strong": seeded}
+    paths = experiments.make_figure("6D", tmp_path, conditions=conditions)
+    names = sorted(p.name for p in paths)
+    assert "fig6D_synchronous-strong_seeds.csv" in names and "fig6D_peak_rates.png" in names
+    with open(tmp_path / "fig6D_synchronous-weak_propagation.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert {"peak_median_hz", "peak_q25_hz", "peak_q75_hz", "responded_fraction",
+            "latency_median_ms", "returned_fraction"} <= set(rows[0])
+    paths = experiments.make_figure("6A", tmp_path, conditions=conditions)
+    rasters = sorted(p.name for p in paths if p.suffix == ".png")
+    assert rasters == ["fig6A_synchronous-weak_raster_seed0.png", "fig6A_synchronous-weak_raster_seed1.png"]
+
+
+def test_seed_errors_and_short_runs():
+    with pytest.raises(ValueError, match="seeds must not repeat"):
+        experiments.run_condition("synchronous-weak", seeds=[1, 1])
+    with pytest.raises(ValueError, match="either seeds or seed"):
+        experiments.run_condition("synchronous-weak", seeds=[1, 2], seed=3)
+    with pytest.raises(TypeError, match="seeds"):
+        experiments.run_condition("synchronous-weak", seeds=3)
+    with pytest.raises(ValueError, match="ends before the stimulus onset"):
+        experiments.run_condition("synchronous-weak", duration_ms=250.0)
+
+
+def test_short_run_has_no_return_judgement(conditions):
+    weak = conditions["asynchronous-weak"]          # 380 ms: ends inside the response window
+    assert "returned" not in weak.table
+    with pytest.raises(ValueError, match="return to baseline is not measured"):
+        weak.returned_to_baseline
+
+
+def test_bundled_seed_outcomes_apply_only_to_unchanged_parameters():
+    from multiarea import load_model
+
+    outcome = experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong", seed=7))
+    assert outcome is not None and 0 <= outcome["returned"] <= outcome["runs"] >= 10
+    assert experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong", n_areas=5)) is None
+    assert experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong", muEE=0.04)) is None
+    modern = experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong",
+                                                 refractory_timing="timestep"))
+    assert modern is not None and modern["runs"] >= 10

@@ -113,3 +113,18 @@ def test_reset_state_replays_the_same_run():
     assert first.steps.size > 10
     np.testing.assert_array_equal(first.steps, again.steps)
     np.testing.assert_array_equal(first.neurons, again.neurons)
+
+
+def test_step_input_covers_the_same_steps_as_brian2s_timed_array():
+    """The original feeds the V1 pulse through a TimedArray indexed by step:
+    steps round(start / dt) .. round((start + duration) / dt) - 1 get it."""
+    dt, start, duration = 0.1, 300.0, 150.0
+    pop = ma.LIF(1, V_rest=0.0, V_reset=-10.0, V_th=1e6, tau=1e4, V_init=(0.0, 0.0), dt=dt)
+    pulse = ma.StepInput(np.ones(1, np.float32), 6.3, start, duration)
+    runner = bp.DSRunner(pop, monitors={"V": pop.V}, inputs=[(pop.input, pulse, "func", "+")], dt=dt,
+                         progress_bar=False)
+    runner.run(500.0)
+    V = runner.mon["V"][:, 0]
+    rising = np.flatnonzero(np.diff(np.concatenate([[0.0], V])) > 0)
+    assert rising[0] == 3000 and rising[-1] == 4499
+    assert rising.size == 1500

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,22 @@ def test_dense_monitor_buffer_spans_one_chunk_whatever_the_duration(monkeypatch)
     assert len(seen) == 8
     assert max(rows for rows, _ in seen) == 50          # steps per chunk, not per run
     assert seen[0][1] == (3 * 100 + 7) // 8            # 1 bit per recorded neuron
+
+
+def test_legacy_refractory_timing_limits_the_run_length():
+    net = _net()
+    assert net.E.max_steps == ma.neurons.LEGACY_TABLE_STEPS
+    net.E.max_steps = 250                      # pretend the table ends at step 250
+    ma.simulate(net, 20.0, progress_bar=False)
+    with pytest.raises(ValueError, match="legacy refractory"):
+        ma.simulate(net, 10.0, progress_bar=False)   # steps 200..300 would pass the end
+    with pytest.raises(ValueError, match="at least one step"):
+        ma.simulate(_net(), 0.01, progress_bar=False)
+
+
+def test_one_progress_bar_for_the_whole_run(capsys):
+    ma.simulate(_net(), 20.0, progress_bar=True, chunk_ms=5.0)
+    frames = [f for f in re.split(r"[\r\n]+", capsys.readouterr().err) if "%|" in f]
+    assert frames and all(f.startswith("simulating:") for f in frames)    # no per-chunk bars
+    assert "20/20 ms" in frames[-1] and "steps/s" in frames[-1]
+    assert {f.split("|")[-1].split("ms")[0].strip() for f in frames} >= {"5/20", "10/20", "20/20"}
