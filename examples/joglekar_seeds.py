@@ -14,7 +14,7 @@ seeds every area returned to baseline (the format of the bundled
     python examples/joglekar_seeds.py --seeds 0-9 --out results/seeds
 
 Semantics:
-    default  input during refractoriness discarded, Brian2 2015 refractory
+    default  input during refractoriness discarded, Brian2 < 2.1.3 refractory
              timing (the model file's defaults; the original simulation's)
     modern   input discarded, refractoriness of exactly round(tau_ref / dt)
              steps (Brian2 >= 2.1.3)
@@ -70,10 +70,9 @@ def main(argv=None) -> None:
                 rows.insert(0, "regime", regime)
                 rows["wall_s"] = round(wall, 1)
                 rows.to_csv(path, mode="a", header=not path.is_file(), index=False)
-                print(f"{regime:20s} {semantics:8s} seed {seed:2d}: max peak {rows.peak_hz.max():6.1f} Hz, "
-                      f"{int(rows.responded.sum()):2d} areas responded, returned to baseline "
-                      f"{bool(rows.returned.all())}, max final {rows.final_hz.max():6.1f} Hz ({wall:.0f} s)",
-                      flush=True)
+                print(f"{regime:20s} {semantics:8s} seed {seed:2d}: {cond.outcome}, max peak "
+                      f"{rows.peak_hz.max():6.1f} Hz, {int(rows.responded.sum()):2d} areas responded, "
+                      f"max final {rows.final_hz.max():6.1f} Hz ({wall:.0f} s)", flush=True)
     summary = summarize(pd.read_csv(path))
     summary.to_csv(out / "seed_summary.csv", index=False)
     print(summary.to_string(index=False))
@@ -91,8 +90,13 @@ def _seed_ranges(seeds) -> str:
 
 
 def summarize(table: pd.DataFrame) -> pd.DataFrame:
-    """Per (regime, semantics): the semantics' parameters, seeds, runs that returned, runs."""
-    runs = table.groupby(["regime", "semantics", "seed"])["returned"].all().reset_index()
+    """Per (regime, semantics): the semantics' parameters, seeds, and how many
+    runs were active before the stimulus, returned to baseline, or stayed
+    active (``experiments.Condition.outcome``)."""
+    runs = table.groupby(["regime", "semantics", "seed"]).agg(
+        all_returned=("returned", "all"), max_baseline=("baseline_hz", "max")).reset_index()
+    runs["active_before"] = runs["max_baseline"] > experiments.ACTIVE_BASELINE_HZ
+    runs["returned"] = runs["all_returned"] & ~runs["active_before"]
     rows = []
     for (regime, semantics), group in runs.groupby(["regime", "semantics"], sort=False):
         params = load_model("joglekar2018", regime=regime, **SEMANTICS[semantics]).params
@@ -101,7 +105,7 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
                      "refractory_timing": params["refractory_timing"],
                      "n_areas": params["n_areas"], "duration_ms": params["duration_ms"],
                      "seeds": _seed_ranges(group["seed"]), "returned": int(group["returned"].sum()),
-                     "runs": len(group)})
+                     "active_before": int(group["active_before"].sum()), "runs": len(group)})
     return pd.DataFrame(rows)
 
 

@@ -107,22 +107,25 @@ def _rate_windows(duration_ms: float, dt: float) -> tuple[float, float, float]:
 def _print_outcome(model, record, experiments) -> None:
     """Whether this run returned to baseline, in the context of the measured seed statistics."""
     try:
-        returned = experiments.Condition(model, record, experiments.response_table(model, record)
-                                         ).returned_to_baseline
+        outcome = experiments.Condition(model, record, experiments.response_table(model, record)).outcome
     except ValueError as err:
         print(f"return to baseline not judged: {err}")
         return
-    print(f"this run {'returned to baseline' if returned else 'did NOT return to baseline'} "
-          f"(every area under its response threshold over the last {experiments.FINAL_MS:g} ms: "
-          f"{'yes' if returned else 'no'})")
-    outcome = experiments.seed_outcome(model)
-    if outcome is None:
+    explained = {"returned": "every area back under its response threshold over the last "
+                             f"{experiments.FINAL_MS:g} ms",
+                 "stayed active": f"some area above its response threshold over the last "
+                                  f"{experiments.FINAL_MS:g} ms",
+                 "active before stimulus": f"some area above {experiments.ACTIVE_BASELINE_HZ:g} Hz "
+                                           f"before the stimulus"}
+    print(f"this run: {outcome} ({explained[outcome]})")
+    measured = experiments.seed_outcome(model)
+    if measured is None:
         print("no seed statistics are bundled for these parameters; compare seeds with "
               "examples/joglekar_seeds.py")
     else:
-        print(f"with these parameters the regime returned to baseline in {outcome['returned']} of "
-              f"{outcome['runs']} seeds ({outcome['seeds']}; measured with examples/joglekar_seeds.py): "
-              f"a single run is one draw of a bistable network")
+        print(f"with these parameters the regime returned to baseline in {measured['returned']} of "
+              f"{measured['runs']} seeds ({measured['seeds']}; {measured['active_before']} active before "
+              f"the stimulus; measured with examples/joglekar_seeds.py): a single run is one draw")
 
 
 def _figure(args) -> int:

@@ -35,6 +35,8 @@ FIGURES = {
 RESPONSE_TAIL_MS = 50.0
 BASELINE_MS = 200.0
 FINAL_MS = 50.0  #: the end of the run over which "returned to baseline" is judged
+#: a baseline rate above this (Hz) means the network was already active before the stimulus
+ACTIVE_BASELINE_HZ = 50.0
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,23 @@ class Condition:
         return _response_window(self.model)
 
     @property
-    def returned_to_baseline(self) -> bool:
-        """Whether every area is back under its response threshold at the end of the run."""
+    def outcome(self) -> str:
+        """``"active before stimulus"`` if some area's baseline exceeds
+        ``ACTIVE_BASELINE_HZ`` (the network ignited spontaneously), else
+        ``"returned"`` if every area is back under its response threshold at
+        the end of the run, else ``"stayed active"``."""
         if "returned" not in self.table:
             raise ValueError(f"the run ({self.model.duration_ms} ms) ends less than {FINAL_MS} ms after "
                              f"the response window {self.response_window_ms}: the return to baseline "
                              f"is not measured")
-        return bool(np.all(self.table["returned"]))
+        if np.max(self.table["baseline_hz"]) > ACTIVE_BASELINE_HZ:
+            return "active before stimulus"
+        return "returned" if np.all(self.table["returned"]) else "stayed active"
+
+    @property
+    def returned_to_baseline(self) -> bool:
+        """Whether the outcome is ``"returned"`` (see :attr:`outcome`)."""
+        return self.outcome == "returned"
 
 
 def _response_window(model: Model) -> tuple[float, float]:
@@ -166,8 +178,13 @@ class ConditionSeeds:
 
     @property
     def returned_count(self) -> int:
-        """In how many seeds every area returned to baseline by the end of the run."""
+        """In how many seeds the run returned to baseline (:attr:`Condition.outcome`)."""
         return sum(run.returned_to_baseline for run in self.runs)
+
+    @property
+    def outcomes(self) -> list[str]:
+        """:attr:`Condition.outcome` per seed."""
+        return [run.outcome for run in self.runs]
 
     def seed_table(self) -> dict:
         """One row per (seed, area): the propagation columns with a ``seed`` column first."""
@@ -258,8 +275,8 @@ def seed_outcome(model: Model) -> dict | None:
     its model file only in the seed and in the semantics the row names.
 
     Returns:
-        ``{"returned": int, "runs": int, "seeds": str}`` or ``None`` if no row
-        applies.
+        ``{"returned": int, "active_before": int, "runs": int, "seeds": str}``
+        or ``None`` if no row applies.
     """
     path = models_dir() / f"{model.name}_seeds.csv"
     if not path.is_file():
@@ -275,7 +292,8 @@ def seed_outcome(model: Model) -> dict | None:
             semantics = {"synapses_during_refractory": row["synapses_during_refractory"] == "True",
                          "refractory_timing": row["refractory_timing"]}
             if all(model.params[k] == v for k, v in semantics.items()):
-                return {"returned": int(row["returned"]), "runs": int(row["runs"]), "seeds": row["seeds"]}
+                return {"returned": int(row["returned"]), "active_before": int(row["active_before"]),
+                        "runs": int(row["runs"]), "seeds": row["seeds"]}
     return None
 
 

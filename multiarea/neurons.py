@@ -22,7 +22,9 @@ resets):
    ``synapses_during_refractory`` is True;
 4. spiking neurons are reset to ``V_reset``.
 
-Semantics of the original simulation (Brian2 2.0 beta, 2015), the defaults:
+Semantics of the original simulation, the defaults (Brian2 2.0b3 to 2.1.2
+all behave so; the published code calls ``Synapses.connect(p=...)``, which
+needs Brian2 >= 2.0rc):
 
 * **Synaptic input during refractoriness is discarded.**  Brian2 puts a
   *conditional write* on every variable declared ``(unless refractory)``
@@ -31,11 +33,12 @@ Semantics of the original simulation (Brian2 2.0 beta, 2015), the defaults:
   ``synapses_during_refractory=True`` applies it instead.
 * **Refractory timing** (``refractory_timing``):
 
-  - ``"legacy"`` (Brian2 before 2.1.3, which the original code ran on): a
+  - ``"legacy"`` (Brian2 before 2.1.3, which the original code ran on;
+    ``prefs.legacy.refractory_timing`` in later versions): a
     neuron that spiked at step ``s`` is refractory at step ``s + k`` as long
     as ``(t - lastspike) > tau_ref`` is false, evaluated in float64 seconds
-    with ``t = step * dt`` and ``lastspike = s * dt`` (``Clock.t_`` is
-    ``float(i * dt)``; the refractory code is ``'not_refractory = (t -
+    with ``t = step * dt`` and ``lastspike = s * dt`` (the clock sets
+    ``t = timestep * dt``; the refractory code is ``'not_refractory = (t -
     lastspike) > %f' % tau_ref``).  At dt = 0.1 ms and tau_ref = 2 ms,
     ``(s + 20) * dt - s * dt > 0.002`` is false for some spike steps, which
     then stay refractory one step longer: integration resumes 20 or 21 steps

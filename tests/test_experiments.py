@@ -123,3 +123,16 @@ def test_bundled_seed_outcomes_apply_only_to_unchanged_parameters():
     modern = experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong",
                                                  refractory_timing="timestep"))
     assert modern is not None and modern["runs"] >= 10
+
+
+def test_outcome_classifies_spontaneous_activity_returns_and_persistence(seeded):
+    run = seeded.runs[0]
+    quiet = dict(run.table, baseline_hz=np.full(2, 2.0), returned=np.array([True, True]))
+    assert experiments.Condition(run.model, run.record, quiet).outcome == "returned"
+    stayed = dict(quiet, returned=np.array([True, False]))
+    assert experiments.Condition(run.model, run.record, stayed).outcome == "stayed active"
+    # an area locked at 440 Hz before the stimulus is trivially "under its threshold" at the end
+    ignited = dict(quiet, baseline_hz=np.array([2.0, 440.0]))
+    cond = experiments.Condition(run.model, run.record, ignited)
+    assert cond.outcome == "active before stimulus" and not cond.returned_to_baseline
+    assert seeded.outcomes == [r.outcome for r in seeded.runs]
