@@ -55,7 +55,7 @@ def _run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from . import analysis, experiments, ops
+    from . import analysis, ops
     from .models import load_model
     from .recording import simulate
 
@@ -83,7 +83,7 @@ def _run(args) -> int:
     for name, mean, peak, t in zip(*table.values()):
         print(f"{name:>6} {mean:10.2f} {peak:10.2f} {t:8.1f}")
     print(f"simulated in {elapsed:.1f} s; {record.steps.size} spikes")
-    _print_outcome(model, record, experiments)
+    _print_outcome(model, record)
     print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
@@ -104,8 +104,10 @@ def _rate_windows(duration_ms: float, dt: float) -> tuple[float, float, float]:
     return round(first, 9), round(duration_ms - first, 9), dt
 
 
-def _print_outcome(model, record, experiments) -> None:
+def _print_outcome(model, record) -> None:
     """Whether this run returned to baseline, in the context of the measured seed statistics."""
+    from . import experiments
+
     try:
         outcome = experiments.Condition(model, record, experiments.response_table(model, record)).outcome
     except ValueError as err:
