@@ -77,3 +77,19 @@ def test_parse_seeds():
             parse_seeds(bad)
     with pytest.raises(SystemExit):                     # argparse reports it as a usage error
         main(["figure", "joglekar2018", "5E", "--seeds", "x"])
+
+
+def test_outcome_is_printed_with_the_bundled_seed_statistics(capsys):
+    from multiarea import experiments
+    from multiarea.cli import _print_outcome
+
+    model = ma.load_model("joglekar2018", "asynchronous-strong")
+    silent = ma.SpikeRecord(np.zeros(0, np.int32), np.zeros(0, np.int32), 8000, 0.1,
+                            model.anatomy.area_names, 1600, 400)
+    _print_outcome(model, silent)
+    out = capsys.readouterr().out
+    assert "this run: returned" in out
+    measured = experiments.seed_outcome(model)
+    assert f"returned to baseline in {measured['returned']} of {measured['runs']} seeds" in out
+    _print_outcome(ma.load_model("joglekar2018", "asynchronous-strong", muEE=0.04), silent)
+    assert "no seed statistics are bundled" in capsys.readouterr().out
