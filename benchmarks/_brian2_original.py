@@ -58,11 +58,11 @@ def main(data_dir, n_areas, rnd_seed, duration_ms, out, timing, regime="asynchro
     synapses = []
     for h in range(n_areas):
         gain = 1 + alpha * hier[h]
-        for pre, post, w in ((exc[h], exc[h], gain * wEE), (inh[h], inh[h], -wII),
-                             (exc[h], inh[h], gain * wIE), (inh[h], exc[h], -wEI)):
+        for pre, post, weight in ((exc[h], exc[h], gain * wEE), (inh[h], inh[h], -wII),
+                                  (exc[h], inh[h], gain * wIE), (inh[h], exc[h], -wEI)):
             S = Synapses(pre, post, "w:volt", delay=2. * ms, on_pre="V+=w")
             S.connect(p=0.1)
-            S.w = w
+            S.w = weight
             synapses.append(S)
         for j in range(n_areas):
             if j == h or fln[j, h] == 0:

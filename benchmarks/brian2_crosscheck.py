@@ -10,6 +10,9 @@ under its own interpreter::
 
     python -m venv b2 && b2/bin/pip install brian2 "numpy<2" scipy
     python benchmarks/brian2_crosscheck.py --brian2-python b2/bin/python --areas 5 --seeds 0-7
+
+Windows: baseline 100 ms to the onset, response from the onset to 50 ms after
+the stimulus, end = the last 40 ms of the run.
 """
 from __future__ import annotations
 
@@ -75,13 +78,18 @@ def main(argv=None) -> None:
     parser.add_argument("--areas", type=int, default=5)
     parser.add_argument("--seeds", type=parse_seeds, default=parse_seeds("0-7"))
     parser.add_argument("--regime", default="asynchronous-strong")
-    parser.add_argument("--duration", type=float, default=500.0)
+    parser.add_argument("--duration", type=float, default=None,
+                        help="simulated ms (default: 60 ms after the response window)")
     parser.add_argument("--timing", choices=("legacy", "timestep"), default="legacy")
     args = parser.parse_args(argv)
     b2, ours, wall_b2, wall_ours = [], [], [], []
     for seed in args.seeds:
-        model = ma.load_model("joglekar2018", args.regime, n_areas=args.areas, duration_ms=args.duration,
-                              seed=seed, refractory_timing=args.timing)
+        model = ma.load_model("joglekar2018", args.regime, n_areas=args.areas, seed=seed,
+                              refractory_timing=args.timing)
+        p = model.params
+        duration = args.duration or p["stimulus_start_ms"] + p["stimulus_duration_ms"] + 110.0
+        model = ma.load_model("joglekar2018", args.regime, n_areas=args.areas, seed=seed,
+                              refractory_timing=args.timing, duration_ms=duration)
         windows = windows_ms(model)
         if windows["end"][0] < windows["response"][1]:
             parser.error(f"--duration must leave 40 ms after the response window ({windows['response']} ms)")
