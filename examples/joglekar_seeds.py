@@ -93,10 +93,11 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
     """Per (regime, semantics): the semantics' parameters, seeds, and how many
     runs were active before the stimulus, returned to baseline, or stayed
     active (``experiments.Condition.outcome``)."""
-    runs = table.groupby(["regime", "semantics", "seed"]).agg(
-        all_returned=("returned", "all"), max_baseline=("baseline_hz", "max")).reset_index()
-    runs["active_before"] = runs["max_baseline"] > experiments.ACTIVE_BASELINE_HZ
-    runs["returned"] = runs["all_returned"] & ~runs["active_before"]
+    runs = table.groupby(["regime", "semantics", "seed"]).apply(
+        lambda run: experiments.outcome_of(run["baseline_hz"], run["returned"]),
+        include_groups=False).rename("outcome").reset_index()
+    runs["returned"] = runs["outcome"] == "returned"
+    runs["active_before"] = runs["outcome"] == "active before stimulus"
     rows = []
     for (regime, semantics), group in runs.groupby(["regime", "semantics"], sort=False):
         params = load_model("joglekar2018", regime=regime, **SEMANTICS[semantics]).params

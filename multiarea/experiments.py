@@ -20,8 +20,8 @@ from ._paths import models_dir
 from .models import Model, load_model
 from .recording import SpikeRecord, simulate
 
-__all__ = ["Condition", "ConditionSeeds", "run_condition", "response_table", "make_figure",
-           "FIGURES"]
+__all__ = ["Condition", "ConditionSeeds", "run_condition", "response_table", "outcome_of",
+           "make_figure", "FIGURES"]
 
 #: panel -> (regime(s), kind)
 FIGURES = {
@@ -65,14 +65,20 @@ class Condition:
             raise ValueError(f"the run ({self.model.duration_ms} ms) ends less than {FINAL_MS} ms after "
                              f"the response window {self.response_window_ms}: the return to baseline "
                              f"is not measured")
-        if np.max(self.table["baseline_hz"]) > ACTIVE_BASELINE_HZ:
-            return "active before stimulus"
-        return "returned" if np.all(self.table["returned"]) else "stayed active"
+        return outcome_of(self.table["baseline_hz"], self.table["returned"])
 
     @property
     def returned_to_baseline(self) -> bool:
         """Whether the outcome is ``"returned"`` (see :attr:`outcome`)."""
         return self.outcome == "returned"
+
+
+def outcome_of(baseline_hz, returned) -> str:
+    """The outcome of one run from its per-area baselines (Hz) and ``returned``
+    flags (see :attr:`Condition.outcome`)."""
+    if np.max(baseline_hz) > ACTIVE_BASELINE_HZ:
+        return "active before stimulus"
+    return "returned" if np.all(returned) else "stayed active"
 
 
 def _response_window(model: Model) -> tuple[float, float]:
