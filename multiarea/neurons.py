@@ -46,7 +46,7 @@ needs Brian2 >= 2.0rc):
     overall up to 2**24).  :func:`legacy_refractory_table` computes this per
     spike step on the host, exactly, for the first ``LEGACY_TABLE_STEPS``
     steps of a run.
-  - ``"timestep"`` (Brian2 >= 2.1.3, BrainPy, NEST): refractory for exactly
+  - ``"timestep"`` (Brian2 >= 2.1.3): refractory for exactly
     ``round(tau_ref / dt) - 1`` steps after the spike step, i.e. integration
     resumes ``tau_ref`` after the spike.
 """
