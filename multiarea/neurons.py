@@ -11,6 +11,15 @@ each step and cleared after it).  Integration is Euler-Maruyama with step
 mean ``V_rest + I`` and variance ``sigma**2 / (2 - dt / tau)`` (``sigma**2 / 2``
 as dt -> 0).
 
+The noise ``xi`` of neuron ``n`` at step ``s`` is a pure function of the
+population's seed, ``s`` and ``n`` (``ops._rng.noise_index`` into the
+discretised normal of ``ops._rng.normal_table``), so a run does not depend on
+how it is chunked or threaded, and the Taichi whole-step kernels
+(``multiarea.engine``) draw the same numbers.  One step is evaluated as
+``(V + xi * noise_scale) + (I - (V - V_rest)) * (dt / tau)`` in float32; XLA
+fuses each multiply-add into one rounding (FMA) and the kernels compute the
+same fused results, so both produce bit-identical potentials.
+
 One step, in the order of Brian2's schedule (groups, thresholds, synapses,
 resets):
 
@@ -61,6 +70,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _checks
+from .ops import _rng
 
 __all__ = ["LIF", "REFRACTORY_TIMINGS", "LEGACY_TABLE_STEPS", "legacy_refractory_table"]
 
@@ -68,6 +78,11 @@ REFRACTORY_TIMINGS = ("legacy", "timestep")
 #: steps covered by the legacy refractory table (2**24: 28 min at dt = 0.1 ms)
 LEGACY_TABLE_STEPS = 1 << 24
 _TABLE_CHUNK = 1 << 20
+
+
+@functools.lru_cache(maxsize=1)
+def _normal_table() -> np.ndarray:
+    return _rng.normal_table()
 
 
 @functools.lru_cache(maxsize=8)
@@ -183,22 +198,41 @@ class LIF(bp.DynamicalSystem):
         self.reset_state()
 
     def reset_state(self, batch_size=None, **kwargs):
-        init_key, noise_key = jax.random.split(jax.random.PRNGKey(self.seed))
-        V0 = jax.random.uniform(init_key, self.size, jnp.float32, self.V_init[0], self.V_init[1])
+        V0 = jax.random.uniform(jax.random.PRNGKey(self.seed), self.size, jnp.float32,
+                                self.V_init[0], self.V_init[1])
         if hasattr(self, "V"):
             self.V.value = V0
             self.spike.value = jnp.zeros(self.size, bool)
             self.refractory_left.value = jnp.zeros(self.size, jnp.int32)
             self.input.value = jnp.zeros(self.size, jnp.float32)
-            self.noise_key.value = noise_key
             self.step.value = jnp.zeros((), jnp.int32)
             return
         self.V = bm.Variable(V0)  #: membrane potential (mV)
         self.spike = bm.Variable(jnp.zeros(self.size, bool))  #: spikes of the last step
         self.refractory_left = bm.Variable(jnp.zeros(self.size, jnp.int32))  #: steps of refractoriness left
         self.input = bm.Variable(jnp.zeros(self.size, jnp.float32))  #: extra drive this step (mV)
-        self.noise_key = bm.Variable(noise_key)  #: threefry key of the noise
         self.step = bm.Variable(jnp.zeros((), jnp.int32))  #: steps done since the last reset
+
+    @property
+    def euler_factor(self) -> np.float32:
+        """``dt / tau`` as the float32 the update multiplies by."""
+        return np.float32(self.dt / self.tau)
+
+    @property
+    def noise_scale(self) -> np.float32:
+        """``sigma * sqrt(dt / tau)`` (mV) as the float32 the update multiplies by."""
+        return np.float32(self.sigma * np.sqrt(self.dt / self.tau))
+
+    @property
+    def noise_key(self) -> np.uint32:
+        """uint32 key of this population's noise (from ``seed``)."""
+        return _rng.noise_key(self.seed)
+
+    def noise(self, step):
+        """``(size,)`` float32 standard normal noise of step ``step`` (traceable)."""
+        neuron = jnp.arange(self.num, dtype=jnp.uint32).reshape(self.size)
+        index = _rng.noise_index(self.noise_key, jnp.asarray(step).astype(jnp.uint32), neuron, xp=jnp)
+        return jnp.asarray(_normal_table())[index]
 
     def refractory_steps_after(self, step):
         """Refractory steps following a spike at ``step`` (int32, traceable)."""
@@ -222,14 +256,12 @@ class LIF(bp.DynamicalSystem):
             ``(size,)`` bool spikes of this step.
         """
         V = self.V.value
+        step = self.step.value
         refractory = self.refractory_left.value > 0
         drive = self.V_ext + self.input.value
-        dV = (-(V - self.V_rest) + drive) * (self.dt / self.tau)
-        if self.sigma > 0:
-            key, sub = jax.random.split(self.noise_key.value)
-            self.noise_key.value = key
-            dV = dV + self.sigma * np.sqrt(self.dt / self.tau) * jax.random.normal(sub, self.size)
-        V = jnp.where(refractory, V, V + dV)
+        noisy = V + self.noise(step) * self.noise_scale if self.sigma > 0 else V  # equal for sigma = 0
+        V_free = noisy + (drive - (V - self.V_rest)) * self.euler_factor
+        V = jnp.where(refractory, V, V_free)
         spike = jnp.logical_and(V > self.V_th, jnp.logical_not(refractory))
         if self.synapses_during_refractory:
             V = V + jump
@@ -238,7 +270,6 @@ class LIF(bp.DynamicalSystem):
         self.V.value = jnp.where(spike, self.V_reset, V)
         self.spike.value = spike
         left = jnp.maximum(self.refractory_left.value - 1, 0)
-        step = self.step.value
         self.refractory_left.value = jnp.where(spike, self.refractory_steps_after(step), left)
         self.step.value = step + 1
         self.input.value = jnp.zeros(self.size, jnp.float32)

@@ -15,7 +15,10 @@
 //     num_inputs   (int64)  number of leading operands passed to the kernel;
 //     zero_outputs (int64[num_results]) 1 = memset that result to zero
 //                  before the launch (CPU only), 0 = leave it untouched
-//                  (used for results aliased to an operand).
+//                  (used for results aliased to an operand);
+//     repeat       (int64 >= 1) launch the kernel this many times in a row on
+//                  the same buffers (e.g. K time steps of a kernel that keeps
+//                  its step counter in one of them), waiting once at the end.
 //
 // Every operand/result becomes a TiNdArray whose shape is the XLA buffer's
 // shape and whose element type is derived from the XLA dtype (PRED is passed
@@ -205,7 +208,11 @@ ffi::Error Launch(int64_t arch, int32_t device, ImportFn import_memory,
                   bool on_host, ffi::RemainingArgs args,
                   ffi::RemainingRets rets, std::string_view module_dir,
                   std::string_view kernel_name, int64_t num_inputs,
-                  ffi::Span<const int64_t> zero_outputs) {
+                  ffi::Span<const int64_t> zero_outputs, int64_t repeat) {
+  if (repeat < 1) {
+    return ffi::Error::InvalidArgument(
+        "taichi custom call: 'repeat' must be >= 1");
+  }
   if (num_inputs < 0 || static_cast<size_t>(num_inputs) > args.size()) {
     return ffi::Error::InvalidArgument(
         "taichi custom call: 'num_inputs' exceeds the number of operands");
@@ -245,8 +252,10 @@ ffi::Error Launch(int64_t arch, int32_t device, ImportFn import_memory,
     if (err.failure()) return err;
   }
 
-  ti_launch_kernel(state->runtime, kernel,
-                   static_cast<uint32_t>(ti_args.size()), ti_args.data());
+  for (int64_t i = 0; i < repeat; ++i) {
+    ti_launch_kernel(state->runtime, kernel,
+                     static_cast<uint32_t>(ti_args.size()), ti_args.data());
+  }
   if (on_host) ti_wait(state->runtime);
   std::string launch_error = TakeTaichiError();
   if (!launch_error.empty()) {
@@ -261,9 +270,9 @@ ffi::Error Launch(int64_t arch, int32_t device, ImportFn import_memory,
 ffi::Error CpuImpl(ffi::RemainingArgs args, ffi::RemainingRets rets,
                    std::string_view module_dir, std::string_view kernel_name,
                    int64_t arch, int64_t num_inputs,
-                   ffi::Span<const int64_t> zero_outputs) {
+                   ffi::Span<const int64_t> zero_outputs, int64_t repeat) {
   return Launch(arch, 0, &ti_import_cpu_memory, /*on_host=*/true, args, rets,
-                module_dir, kernel_name, num_inputs, zero_outputs);
+                module_dir, kernel_name, num_inputs, zero_outputs, repeat);
 }
 
 #ifdef MULTIAREA_WITH_CUDA
@@ -272,10 +281,11 @@ ffi::Error CpuImpl(ffi::RemainingArgs args, ffi::RemainingRets rets,
 ffi::Error CudaImpl(void *stream, int32_t device, ffi::RemainingArgs args,
                     ffi::RemainingRets rets, std::string_view module_dir,
                     std::string_view kernel_name, int64_t arch,
-                    int64_t num_inputs, ffi::Span<const int64_t> zero_outputs) {
+                    int64_t num_inputs, ffi::Span<const int64_t> zero_outputs,
+                    int64_t repeat) {
   ti_set_cuda_stream(stream);
   return Launch(arch, device, &ti_import_cuda_memory, /*on_host=*/false, args,
-                rets, module_dir, kernel_name, num_inputs, zero_outputs);
+                rets, module_dir, kernel_name, num_inputs, zero_outputs, repeat);
 }
 #endif
 
@@ -290,7 +300,8 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(MultiareaTaichiCpu, CpuImpl,
                                   .Attr<int64_t>("arch")
                                   .Attr<int64_t>("num_inputs")
                                   .Attr<ffi::Span<const int64_t>>(
-                                      "zero_outputs"));
+                                      "zero_outputs")
+                                  .Attr<int64_t>("repeat"));
 
 #ifdef MULTIAREA_WITH_CUDA
 XLA_FFI_DEFINE_HANDLER_SYMBOL(MultiareaTaichiCuda, CudaImpl,
@@ -304,7 +315,8 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(MultiareaTaichiCuda, CudaImpl,
                                   .Attr<int64_t>("arch")
                                   .Attr<int64_t>("num_inputs")
                                   .Attr<ffi::Span<const int64_t>>(
-                                      "zero_outputs"));
+                                      "zero_outputs")
+                                  .Attr<int64_t>("repeat"));
 #endif
 
 // Loads (and caches) a kernel outside of XLA so that a broken or incompatible

@@ -50,3 +50,40 @@ def row_key(seed, proj, pre, xp=np):
 def draw(key, counter, xp=np):
     """The ``counter``-th uint32 of the row with key ``key``."""
     return mix32(_u32(xp, key) ^ mix32(_u32(xp, counter), xp), xp)
+
+
+# -- membrane noise ---------------------------------------------------------------
+
+#: bits of a draw that index :func:`normal_table`
+NOISE_BITS = 16
+_NOISE_SALT = 0x6E6F6973  # "nois": separates noise keys from connectivity keys
+
+
+def noise_key(seed) -> np.uint32:
+    """The uint32 noise key of a population with seed ``seed``."""
+    return mix32(np.uint32(seed) ^ np.uint32(_NOISE_SALT))
+
+
+def noise_index(key, step, neuron, xp=np):
+    """Index into :func:`normal_table` of neuron ``neuron`` at step ``step``:
+    the top ``NOISE_BITS`` bits of ``draw(mix32(key ^ mix32(step)), neuron)``."""
+    step_key = mix32(_u32(xp, key) ^ mix32(_u32(xp, step), xp), xp)
+    return draw(step_key, neuron, xp) >> _u32(xp, 32 - NOISE_BITS)
+
+
+def normal_table() -> np.ndarray:
+    """``(2**NOISE_BITS,)`` float32 standard normal values for the membrane noise.
+
+    Entry ``j`` is the normal quantile at the bin midpoint ``(j + 0.5) /
+    2**NOISE_BITS``, so a uniform index gives a normal variate discretised to
+    65,536 equiprobable levels; it is exactly symmetric (mean 0) and rescaled
+    to variance 1, which truncates it at |z| <= 4.33.  A lookup uses no
+    floating-point arithmetic, so the pure-JAX reference and the Taichi kernels
+    draw bit-identical noise.
+    """
+    from scipy.special import ndtri
+
+    half = 1 << (NOISE_BITS - 1)
+    upper = ndtri((half + np.arange(half) + 0.5) / (2 * half))  # float64, > 0
+    upper /= np.sqrt(np.mean(upper ** 2))
+    return np.concatenate([-upper[::-1], upper]).astype(np.float32)

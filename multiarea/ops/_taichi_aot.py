@@ -195,11 +195,24 @@ def _fingerprint(fn, hasher, seen: set[int]) -> None:
             _fingerprint(value, hasher, seen)
 
 
+def _fast_math(arch: str) -> bool:
+    """Whether kernels for ``arch`` compile with Taichi's fast math: False
+    unless the user initialised taichi with it (then their setting is kept)."""
+    from taichi.lang import impl
+
+    if impl.get_runtime().prog is not None and _initialised_arch is None:
+        return bool(impl.current_cfg().fast_math)
+    return False
+
+
 def _ensure_taichi(arch: str):
     """Import taichi and make sure its current arch is ``arch``.
 
     ``ti.init`` resets all taichi state, so it is only called when taichi is
     not initialised yet, or when this module initialised it for another arch.
+    This module initialises it with ``fast_math=False``: kernels then keep
+    IEEE semantics (no reassociation, no contraction into FMAs), which the
+    exact arithmetic of ``_network_taichi`` relies on.
 
     Raises:
         RuntimeError: the user initialised taichi for a different arch.
@@ -218,7 +231,7 @@ def _ensure_taichi(arch: str):
                 f"taichi is initialised for arch {current}, but compiling for {arch} "
                 f"requires ti.init(arch=ti.{arch}), which would reset your taichi state")
     with contextlib.redirect_stdout(io.StringIO()):  # "[Taichi] Starting on arch=..."
-        ti.init(arch=wanted, log_level=ti.WARN, offline_cache=False)
+        ti.init(arch=wanted, log_level=ti.WARN, offline_cache=False, fast_math=False)
     _initialised_arch = arch
     return ti
 
@@ -244,6 +257,7 @@ def compile_kernel(kernel, arg_types: Sequence[tuple[np.dtype, int]],
     hasher = hashlib.sha256()
     _fingerprint(kernel, hasher, set())
     hasher.update(f"|taichi={importlib.metadata.version('taichi')}|arch={arch}|".encode())
+    hasher.update(f"fast_math={_fast_math(arch)}|".encode())
     hasher.update(repr([(np.dtype(d).str, int(n)) for d, n in arg_types]).encode())
     hasher.update(repr(sorted(template_values.items())).encode())
     module_dir = cache_dir() / "kernels" / f"{kernel_name}-{hasher.hexdigest()[:24]}"

@@ -81,7 +81,7 @@ class XLACustomOp:
         return f"XLACustomOp(name={self.name!r}, platforms={sorted(self._kernels)})"
 
     def __call__(self, *inputs, outs: Sequence[Any],
-                 input_output_aliases: Mapping[int, int] | None = None,
+                 input_output_aliases: Mapping[int, int] | None = None, repeat: int = 1,
                  **static_attrs) -> list[jax.Array]:
         """Run the kernel.
 
@@ -95,6 +95,11 @@ class XLACustomOp:
                 which must have the same shape and dtype.  Aliased outputs are
                 never zeroed, so the kernel sees the input's values (use this
                 for in-place updates such as a ring buffer).
+            repeat: launch the kernel this many times in a row in one call,
+                on the same buffers (outputs are zeroed once, before the
+                first launch).  A kernel that advances its own counter in an
+                aliased buffer runs ``repeat`` time steps per call this way
+                (``repeat`` is therefore not available as a template name).
             **static_attrs: values of the kernel's ``ti.template()``
                 parameters, by name (bool/int/float, compile-time constants;
                 each distinct value compiles a separate kernel).
@@ -108,6 +113,8 @@ class XLACustomOp:
             ValueError: ndim mismatch, invalid aliases.
             CustomOpUnavailable: the FFI handler cannot be built on this machine.
         """
+        if isinstance(repeat, bool) or not isinstance(repeat, (int, np.integer)) or repeat < 1:
+            raise ValueError(f"{self.name}: repeat must be an int >= 1, got {repeat!r}")
         inputs = [jnp.asarray(x) for x in inputs]
         outs = [jax.ShapeDtypeStruct(tuple(o.shape), jnp.dtype(o.dtype)) for o in outs]
         aliases = {int(i): int(o) for i, o in (input_output_aliases or {}).items()}
@@ -119,7 +126,7 @@ class XLACustomOp:
                 continue
             target = _build.register_target(platform)  # fail fast if unavailable
             aot = self._resolve(platform, inputs, outs, static_attrs)
-            branches[platform] = self._lowering(target, platform, aot, outs, aliases)
+            branches[platform] = self._lowering(target, platform, aot, outs, aliases, int(repeat))
         if not branches:
             raise CustomOpUnavailable(f"{self.name}: no kernel for the available JAX backends")
         if len(branches) == 1:
@@ -196,11 +203,12 @@ class XLACustomOp:
             self._resolved[key] = aot
         return aot
 
-    def _lowering(self, target: str, platform: str, aot: _taichi_aot.AotKernel, outs, aliases):
+    def _lowering(self, target: str, platform: str, aot: _taichi_aot.AotKernel, outs, aliases,
+                  repeat: int):
         """Function ``(*inputs) -> outputs`` issuing the FFI call ``target`` on ``platform``."""
         zero = [self.zero_outputs and j not in aliases.values() for j in range(len(outs))]
         attrs = dict(module_dir=aot.module_dir, kernel=aot.kernel_name,
-                     arch=np.int64(aot.arch_id))
+                     arch=np.int64(aot.arch_id), repeat=np.int64(repeat))
 
         if platform == "cpu":  # the handler memsets the flagged outputs
             call = jax.ffi.ffi_call(target, outs, vmap_method="sequential",

@@ -1,0 +1,203 @@
+"""The fast path of a spiking run: many whole steps per XLA custom call.
+
+:class:`NetworkKernel` runs a :class:`~multiarea.network.MultiAreaNetwork` in
+chunks of steps, each chunk ONE custom call that launches the Taichi
+whole-step kernel (``ops._network_taichi.network_step``) once per step: the
+LIF update with its noise, threshold, reset and refractoriness, the delivery
+through all four fused projections, and the bit-packed spike words that are
+both the delivery's spike lists and the recording.  The network's Variables
+hold the state before and after each chunk, so the fast path and
+``bp.DSRunner`` can be mixed on one network, and both give the same spikes
+for the same seed (the kernel implements ``LIF.update`` /
+``_EINetwork.update`` bit for bit; tests hold it to the DSRunner run on the
+pure-JAX backend).
+
+External input is limited to what the kernel takes: per step, per population
+and per area, a drive added to ``V_ext`` — what ``MultiAreaNetwork.step_input``
+(:class:`~multiarea.network.StepInput`) produces.  :func:`unsupported_reason`
+says why a network or input cannot take the fast path.
+"""
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import ops
+from .network import MultiAreaNetwork, StepInput
+from .ops import _rng
+
+__all__ = ["NetworkKernel", "unsupported_reason", "words_to_pairs"]
+
+_WORD_BYTES_PER_CALL = 64 << 20  #: spike words one call may write (bounds steps per call)
+_PAD32 = np.uint32(0xFFFFFFFF)
+
+
+def unsupported_reason(net, inputs=()) -> str | None:
+    """Why ``net`` with ``inputs`` cannot run on the fast path, or None."""
+    if not isinstance(net, MultiAreaNetwork):
+        return f"the fast path runs MultiAreaNetwork, got {type(net).__name__}"
+    backends = {ops._resolve_backend(p.backend) for p in (net.EE, net.EI, net.IE, net.II)}
+    if backends != {"taichi"}:
+        return f"the fast path needs the taichi backend, the network uses {sorted(backends)}"
+    for item in inputs:
+        if not (isinstance(item, tuple) and len(item) == 4 and isinstance(item[1], StepInput)
+                and item[2] == "func" and item[3] == "+"
+                and any(item[0] is pop.input for pop in (net.E, net.I))):
+            return (f"the fast path takes inputs made by MultiAreaNetwork.step_input; got {item!r} "
+                    "(use method='dsrunner' for other DSRunner inputs)")
+        if item[1].mask.shape != (net.n_areas, 1):
+            return f"a StepInput mask must have shape ({net.n_areas}, 1), got {item[1].mask.shape}"
+    return None
+
+
+def _stack_padded(arrays, fill) -> np.ndarray:
+    """Stack arrays that differ in their last axis, padding it with ``fill``."""
+    width = max(a.shape[-1] for a in arrays)
+    out = np.full((len(arrays),) + arrays[0].shape[:-1] + (width,), fill, dtype=arrays[0].dtype)
+    for i, a in enumerate(arrays):
+        out[i, ..., :a.shape[-1]] = a
+    return out
+
+
+class NetworkKernel:
+    """Runs a :class:`MultiAreaNetwork` on the whole-step Taichi kernel.
+
+    Args:
+        net: the network (its Variables are read before and written after
+            every :meth:`run`).
+
+    Raises:
+        ValueError: the network cannot take the fast path
+            (see :func:`unsupported_reason`).
+    """
+
+    def __init__(self, net: MultiAreaNetwork):
+        reason = unsupported_reason(net)
+        if reason:
+            raise ValueError(reason)
+        from .ops import _event_taichi, _network_taichi
+
+        self.net = net
+        self.n_areas, self.n_E, self.n_I = net.n_areas, net.E.size[1], net.I.size[1]
+        self.words_E, self.words_I = -(-self.n_E // 32), -(-self.n_I // 32)
+        self.n_words = self.n_areas * (self.words_E + self.words_I)
+        pops = (net.E, net.I)
+        lif_f = np.array([[p.V_rest, p.V_reset, p.V_th, p.euler_factor, p.noise_scale] for p in pops],
+                         np.float32)
+        ref_words = [p._ref_words for p in pops if p._ref_words is not None]
+        if len(ref_words) == 2 and not np.array_equal(*ref_words):
+            raise ValueError("the fast path needs one legacy refractory table for E and I "
+                             f"(tau_ref {net.E.tau_ref} vs {net.I.tau_ref} ms)")
+        lif_i = np.array([[p._ref_base, p._ref_words is not None, p.synapses_during_refractory,
+                           np.uint32(p.noise_key).view(np.int32)] for p in pops], np.int32)
+        projections = (net.EE, net.EI, net.IE, net.II)
+        plan_arrays = [_event_taichi._plan_arrays(p.plan) for p in projections]
+        proj_ids, geo, geo_guide, tables, guide, pair_delay = (list(a) for a in zip(*plan_arrays))
+        self._static = tuple(jnp.asarray(a) for a in (
+            lif_f, lif_i,
+            ref_words[0] if ref_words else np.zeros(1, np.uint32),
+            _rng.normal_table(),
+            np.broadcast_to(net.E.V_ext, net.E.size).astype(np.float32),
+            np.broadcast_to(net.I.V_ext, net.I.size).astype(np.float32)))
+        self._tables = tuple(jnp.asarray(a) for a in (
+            np.stack([p.weights for p in projections]).astype(np.float32),
+            np.stack(proj_ids),
+            np.stack(pair_delay),
+            np.array([_rng.mix32(np.uint32(p.plan.seed) ^ np.uint32(_rng.GOLDEN)) for p in projections],
+                     np.uint32),
+            _stack_padded(geo, _PAD32),
+            np.array([g.shape[0] for g in geo], np.int32),
+            np.stack(geo_guide),
+            _stack_padded(tables, _PAD32),
+            np.stack(guide)))
+        self._op = ops.XLACustomOp(cpu_kernel=_network_taichi.network_step, name="network_step",
+                                   zero_outputs=False)
+        self.max_steps_per_call = max(1, _WORD_BYTES_PER_CALL // (4 * self.n_words))
+
+    @functools.cached_property
+    def _call(self):
+        n_static = len(self._static) + 1 + len(self._tables)  # + stim
+        state_first = n_static
+        aliases = {state_first + i: i for i in range(9)}
+        op, n_words = self._op, self.n_words
+
+        def call(static, stim, tables, state):
+            outs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in state]
+            outs.append(jax.ShapeDtypeStruct((stim.shape[0], n_words), jnp.uint32))
+            result = op(*static, stim, *tables, *state, outs=outs, input_output_aliases=aliases,
+                        repeat=stim.shape[0])
+            return tuple(result[:-1]), result[-1]
+
+        return jax.jit(call, donate_argnums=(3,))
+
+    def _state(self, t: int):
+        net = self.net
+        return (net.E.V.value, net.I.V.value, net.E.refractory_left.value,
+                net.I.refractory_left.value, net.EE.ring.value, net.EI.ring.value,
+                net.IE.ring.value, net.II.ring.value, jnp.asarray([t, 0], jnp.int32))
+
+    def _store(self, state, last_words: np.ndarray, t: int) -> None:
+        net = self.net
+        V_E, V_I, left_E, left_I, *rings, _ = state
+        net.E.V.value, net.I.V.value = V_E, V_I
+        net.E.refractory_left.value, net.I.refractory_left.value = left_E, left_I
+        for proj, ring in zip((net.EE, net.EI, net.IE, net.II), rings):
+            proj.ring.value = ring
+            proj.arriving.value = ring[t % ring.shape[0]].reshape(proj.post_size)
+        bits = np.unpackbits(last_words.view(np.uint8), bitorder="little").reshape(self.n_words, 32)
+        split = self.n_areas * self.words_E
+        net.E.spike.value = jnp.asarray(bits[:split].reshape(self.n_areas, -1)[:, :self.n_E] > 0)
+        net.I.spike.value = jnp.asarray(bits[split:].reshape(self.n_areas, -1)[:, :self.n_I] > 0)
+        for var in (net.E.step, net.I.step, net.t):
+            var.value = jnp.asarray(t, jnp.int32)
+
+    def run(self, stim: np.ndarray) -> np.ndarray:
+        """Advance the network ``K = len(stim)`` steps.
+
+        Args:
+            stim: ``(K, 2, n_areas)`` float32 drive (mV) added to ``V_ext`` of
+                the E (``[:, 0]``) and I (``[:, 1]``) neurons of each area.
+
+        Returns:
+            ``(K, n_words)`` uint32 spike words (layout in
+            ``ops._network_taichi``); convert with :func:`words_to_pairs`.
+        """
+        stim = np.asarray(stim, np.float32)
+        if stim.ndim != 3 or stim.shape[1:] != (2, self.n_areas) or stim.shape[0] < 1:
+            raise ValueError(f"stim must have shape (K >= 1, 2, {self.n_areas}), got {stim.shape}")
+        t = int(self.net.t.value)
+        state, words = self._call(self._static, jnp.asarray(stim), self._tables, self._state(t))
+        words = np.asarray(words)
+        self._store(state, words[-1], t + stim.shape[0])
+        return words
+
+    @functools.cached_property
+    def word_neurons(self) -> np.ndarray:
+        """``(n_words, 32)`` int32 global neuron index of each bit (-1: padding);
+        neurons are numbered as in ``multiarea.recording``."""
+        out = np.full((self.n_words, 32), -1, np.int32)
+        for offset, n, per_area, first in ((0, self.n_E, self.words_E, 0),
+                                           (self.n_areas * self.words_E, self.n_I, self.words_I,
+                                            self.n_areas * self.n_E)):
+            local = np.arange(per_area * 32).reshape(per_area, 32)
+            for a in range(self.n_areas):
+                rows = slice(offset + a * per_area, offset + (a + 1) * per_area)
+                out[rows] = np.where(local < n, first + a * n + local, -1)
+        return out
+
+
+def words_to_pairs(words: np.ndarray, word_neurons: np.ndarray, first_step: int,
+                   recorded: np.ndarray | None = None):
+    """``(steps, neurons)`` int32 of the spikes in ``(K, n_words)`` words, sorted
+    by step then neuron; ``recorded``: optional bool mask over neurons."""
+    k, w = np.nonzero(words)
+    bits = (words[k, w][:, None] >> np.arange(32, dtype=np.uint32)) & np.uint32(1)
+    row, b = np.nonzero(bits)
+    steps, neurons = (k[row] + first_step).astype(np.int32), word_neurons[w[row], b]
+    if recorded is not None:
+        keep = recorded[neurons]
+        steps, neurons = steps[keep], neurons[keep]
+    return steps, neurons

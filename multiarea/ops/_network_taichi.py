@@ -1,0 +1,226 @@
+"""Taichi kernel of one whole step of an E/I multi-area network.
+
+One launch of :func:`network_step` advances every neuron of a
+:class:`~multiarea.network.MultiAreaNetwork` by one step and delivers the
+step's spikes through its four fused projections (E->E, E->I, I->E, I->I).
+``multiarea.engine`` launches it ``K`` times per XLA custom call (the handler's
+``repeat``), so a chunk of ``K`` steps is one call: no XLA scan iteration, no
+Python and no DSRunner per step.  The network's state lives in XLA's buffers,
+aliased in place.
+
+Semantics are those of the pure-JAX reference (``LIF.update``,
+``_EINetwork.update`` and ``_event_jax.event_current``), bit for bit:
+
+* the LIF update is ``fma(x, dt/tau, fma(xi, noise_scale, V))`` with ``x =
+  (V_ext + input) - (V - V_rest)`` — what XLA computes for the reference's
+  ``(V + xi * noise_scale) + x * (dt / tau)`` on CPUs with FMA (every x86-64
+  CPU XLA targets); the fused multiply-add is computed exactly here
+  (:func:`_fma32`, round-to-odd in float64), independent of what this LLVM
+  would contract;
+* the noise is the same table lookup (``_rng.noise_index``), the refractory
+  length the same bit table (``LIF.refractory_steps_after``);
+* the jumps arriving at step ``t`` are ``ring_EE[t] + ring_IE[t]`` (E) and
+  ``ring_EI[t] + ring_II[t]`` (I), added in that order; spikes are delivered
+  in ascending (source area, neuron) order into each projection's own ring,
+  as the reference's scatter-adds do, so every ring holds the same floats.
+
+Spikes of step ``k`` of the call are written bit-packed to ``words[k]``: word
+``a * wE + j`` holds E neurons ``32 j .. 32 j + 31`` of area ``a`` (bit ``i %
+32``), word ``n_areas * wE + a * wI + j`` the I neurons likewise.  The same
+words are the spike lists the delivery reads, and the recording.
+
+Parallel tasks: neuron updates one 32-neuron word per iteration, deliveries
+one (projection, target area) per task; each task owns its ring rows, so no
+atomics are needed and the float sums do not depend on threading.
+"""
+
+import taichi as ti
+
+from . import _rng
+from ._event_taichi import _TASK_PAD, _mix32
+from ._plan import DELAY_GUIDE_BITS, GEOMETRIC_GUIDE_BITS
+
+_U32, _I32, _F32 = ti.u32, ti.i32, ti.f32
+#: rows of ``lif_f``: V_rest, V_reset, V_th, dt / tau, noise_scale
+LIF_F_ROWS = 5
+#: rows of ``lif_i``: refractory base, legacy table (0/1), synapses during refractoriness (0/1), noise key bits
+LIF_I_ROWS = 4
+
+
+@ti.func
+def _fma32(a: ti.f32, b: ti.f32, c: ti.f32) -> ti.f32:
+    """``a * b + c`` with one rounding to float32 (an exact FMA).
+
+    The product is exact in float64; the sum is rounded to odd in float64
+    (TwoSum error, then the last bit forced to 1 if inexact), after which the
+    rounding to float32 is correct (Boldo & Melquiond 2008).
+    """
+    p = ti.f64(a) * ti.f64(b)
+    cd = ti.f64(c)
+    s = p + cd
+    bb = s - p
+    err = (p - (s - bb)) + (cd - bb)
+    bits = ti.bit_cast(s, ti.u64)
+    if err != 0.0 and (bits & ti.u64(1)) == ti.u64(0):
+        if (err > 0.0) == (s > 0.0):
+            bits += ti.u64(1)
+        else:
+            bits -= ti.u64(1)
+        s = ti.bit_cast(bits, ti.f64)
+    return ti.f32(s)
+
+
+@ti.func
+def _lif_word(pop: ti.i32, area: ti.i32, j: ti.i32, t: ti.i32, k: ti.i32, w: ti.i32,
+              V: ti.template(), left: ti.template(), vext: ti.template(), ring_a: ti.template(),
+              ring_b: ti.template(), stim: ti.template(), lif_f: ti.template(),
+              lif_i: ti.template(), ref_words: ti.template(), normal: ti.template(),
+              words: ti.template()):
+    """Update neurons ``32 j ..`` of population ``pop`` in ``area``; write their spike word."""
+    n = V.shape[1]
+    V_rest, V_reset, V_th = lif_f[pop, 0], lif_f[pop, 1], lif_f[pop, 2]
+    euler, noise_scale = lif_f[pop, 3], lif_f[pop, 4]
+    ref_base, legacy, during_ref = lif_i[pop, 0], lif_i[pop, 1], lif_i[pop, 2]
+    step_key = _mix32(ti.cast(lif_i[pop, 3], _U32) ^ _mix32(ti.cast(t, _U32)))
+    ref_after = ref_base
+    if legacy != 0:
+        ref_after += ti.cast((ref_words[t >> 5] >> ti.cast(t & 31, _U32)) & _U32(1), _I32)
+    slot_a, slot_b = t % ring_a.shape[0], t % ring_b.shape[0]
+    drive_in = stim[k, pop, area]
+    bits = _U32(0)
+    for i in range(32 * j, ti.min(32 * j + 32, n)):
+        v = V[area, i]
+        refractory = left[area, i] > 0
+        neuron = ti.cast(area * n + i, _U32)
+        xi = normal[ti.cast(_mix32(step_key ^ _mix32(neuron)) >> _U32(32 - _rng.NOISE_BITS), _I32)]
+        x = (vext[area, i] + drive_in) - (v - V_rest)
+        v_free = _fma32(x, euler, _fma32(xi, noise_scale, v))
+        if not refractory:
+            v = v_free
+        spike = (not refractory) and v > V_th
+        jump = ring_a[slot_a, area, i] + ring_b[slot_b, area, i]
+        if during_ref != 0 or not refractory:
+            v = v + jump
+        if spike:
+            v = V_reset
+            left[area, i] = ref_after
+            bits |= _U32(1) << ti.cast(i - 32 * j, _U32)
+        else:
+            left[area, i] = ti.max(left[area, i] - 1, 0)
+        V[area, i] = v
+    words[k, w] = bits
+
+
+@ti.func
+def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(),
+             src_word0: ti.i32, words_per_area: ti.i32, words: ti.template(),
+             weights: ti.template(), proj_ids: ti.template(), pair_delay: ti.template(),
+             conn_keys: ti.template(), geometric: ti.template(), geo_len: ti.template(),
+             geo_guide: ti.template(), delay_tables: ti.template(), delay_guide: ti.template()):
+    """Clear ring slot ``t`` of target area ``tgt``, then add the rows of all
+    spikes of step ``k`` (words from ``src_word0``) projecting to it."""
+    n_slots, n_src, n_post = ring.shape[0], pair_delay.shape[2], ring.shape[2]
+    n_geo, n_delay = geo_len[proj], delay_tables.shape[2]
+    for post in range(n_post):
+        ring[t % n_slots, tgt, post] = 0.0
+    for src in range(n_src):
+        fixed = pair_delay[proj, tgt, src]
+        if fixed >= 0:
+            pair = tgt * n_src + src
+            w = weights[proj, tgt, src]
+            proj_key = _mix32(conn_keys[proj] ^ proj_ids[proj, tgt, src])
+            for j in range(words_per_area):
+                bits = words[k, src_word0 + src * words_per_area + j]
+                while bits != _U32(0):
+                    low = bits & (~bits + _U32(1))
+                    bits ^= low
+                    pre = 32 * j + 31 - ti.math.clz(ti.cast(low, _I32))
+                    key = _mix32(proj_key + ti.cast(pre, _U32))
+                    pos = -1
+                    c = _U32(0)
+                    while True:
+                        r = _mix32(key ^ _mix32(_U32(2) * c))
+                        n_le = geo_guide[proj, ti.cast(r >> _U32(32 - GEOMETRIC_GUIDE_BITS), _I32)]
+                        while n_le < n_geo and geometric[proj, n_le] <= r:
+                            n_le += 1
+                        pos += 1 + n_geo - n_le
+                        if pos >= n_post:
+                            break
+                        delay = fixed
+                        if delay == 0:
+                            rd = _mix32(key ^ _mix32(_U32(2) * c + _U32(1))) >> _U32(1)
+                            d = delay_guide[proj, pair, ti.cast(rd >> _U32(31 - DELAY_GUIDE_BITS), _I32)]
+                            while d < n_delay and delay_tables[proj, pair, d] <= rd:
+                                d += 1
+                            delay = 1 + d
+                        slot = (t + delay) % n_slots
+                        ring[slot, tgt, pos] = ring[slot, tgt, pos] + w
+                        c += _U32(1)
+
+
+@ti.kernel
+def network_step(
+        lif_f: ti.types.ndarray(dtype=_F32, ndim=2),          # (2, LIF_F_ROWS) E, I
+        lif_i: ti.types.ndarray(dtype=_I32, ndim=2),          # (2, LIF_I_ROWS)
+        ref_words: ti.types.ndarray(dtype=_U32, ndim=1),      # legacy refractory bits
+        normal: ti.types.ndarray(dtype=_F32, ndim=1),         # (2**NOISE_BITS,)
+        vext_E: ti.types.ndarray(dtype=_F32, ndim=2),         # (n_areas, n_E) mV
+        vext_I: ti.types.ndarray(dtype=_F32, ndim=2),         # (n_areas, n_I)
+        stim: ti.types.ndarray(dtype=_F32, ndim=3),           # (K, 2, n_areas) input mV per step
+        weights: ti.types.ndarray(dtype=_F32, ndim=3),        # (4, n_tgt, n_src) EE, EI, IE, II
+        proj_ids: ti.types.ndarray(dtype=_U32, ndim=3),       # (4, n_tgt, n_src)
+        pair_delay: ti.types.ndarray(dtype=_I32, ndim=3),     # (4, n_tgt, n_src) -1 none, 0 drawn, d
+        conn_keys: ti.types.ndarray(dtype=_U32, ndim=1),      # (4,) mix32(seed ^ GOLDEN)
+        geometric: ti.types.ndarray(dtype=_U32, ndim=2),      # (4, G) ascending, padded
+        geo_len: ti.types.ndarray(dtype=_I32, ndim=1),        # (4,)
+        geo_guide: ti.types.ndarray(dtype=_I32, ndim=2),      # (4, 4096)
+        delay_tables: ti.types.ndarray(dtype=_U32, ndim=3),   # (4, n_pairs, L) padded with 2**32-1
+        delay_guide: ti.types.ndarray(dtype=_I32, ndim=3),    # (4, n_pairs, 64)
+        # the state as the call's operands (the same buffers as the outputs below)
+        V_E_in: ti.types.ndarray(dtype=_F32, ndim=2), V_I_in: ti.types.ndarray(dtype=_F32, ndim=2),
+        left_E_in: ti.types.ndarray(dtype=_I32, ndim=2), left_I_in: ti.types.ndarray(dtype=_I32, ndim=2),
+        ring_EE_in: ti.types.ndarray(dtype=_F32, ndim=3), ring_EI_in: ti.types.ndarray(dtype=_F32, ndim=3),
+        ring_IE_in: ti.types.ndarray(dtype=_F32, ndim=3), ring_II_in: ti.types.ndarray(dtype=_F32, ndim=3),
+        clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
+        V_E: ti.types.ndarray(dtype=_F32, ndim=2),            # state, aliased: (n_areas, n_E)
+        V_I: ti.types.ndarray(dtype=_F32, ndim=2),
+        left_E: ti.types.ndarray(dtype=_I32, ndim=2),
+        left_I: ti.types.ndarray(dtype=_I32, ndim=2),
+        ring_EE: ti.types.ndarray(dtype=_F32, ndim=3),        # (D, n_areas, n_E)
+        ring_EI: ti.types.ndarray(dtype=_F32, ndim=3),        # (D, n_areas, n_I)
+        ring_IE: ti.types.ndarray(dtype=_F32, ndim=3),
+        ring_II: ti.types.ndarray(dtype=_F32, ndim=3),
+        clock: ti.types.ndarray(dtype=_I32, ndim=1),          # (2,) step t, step k of this call
+        words: ti.types.ndarray(dtype=_U32, ndim=2)):         # (K, W) spikes
+    n_areas = V_E.shape[0]
+    wE, wI = (V_E.shape[1] + 31) // 32, (V_I.shape[1] + 31) // 32
+    t, k = clock[0], clock[1]
+    for w in range(n_areas * (wE + wI)):
+        if w < n_areas * wE:
+            _lif_word(0, w // wE, w % wE, t, k, w, V_E, left_E, vext_E, ring_EE, ring_IE, stim,
+                      lif_f, lif_i, ref_words, normal, words)
+        else:
+            u = w - n_areas * wE
+            _lif_word(1, u // wI, u % wI, t, k, w, V_I, left_I, vext_I, ring_EI, ring_II, stim,
+                      lif_f, lif_i, ref_words, normal, words)
+    # one (projection, target area) per task; see _event_taichi for the padding
+    for task in range(4 * n_areas * _TASK_PAD):
+        if task % _TASK_PAD == 0:
+            proj, tgt = task // (n_areas * _TASK_PAD), (task // _TASK_PAD) % n_areas
+            if proj == 0:
+                _deliver(0, tgt, t, k, ring_EE, 0, wE, words, weights, proj_ids, pair_delay,
+                         conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide)
+            elif proj == 1:
+                _deliver(1, tgt, t, k, ring_EI, 0, wE, words, weights, proj_ids, pair_delay,
+                         conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide)
+            elif proj == 2:
+                _deliver(2, tgt, t, k, ring_IE, n_areas * wE, wI, words, weights, proj_ids,
+                         pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
+                         delay_guide)
+            else:
+                _deliver(3, tgt, t, k, ring_II, n_areas * wE, wI, words, weights, proj_ids,
+                         pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
+                         delay_guide)
+    for _ in range(1):
+        clock[0] = t + 1
+        clock[1] = k + 1
