@@ -53,9 +53,10 @@ def unsupported_reason(net, inputs=()) -> str | None:
     return None
 
 
-def _stack_padded(arrays, fill) -> np.ndarray:
-    """Stack arrays that differ in their last axis, padding it with ``fill``."""
-    width = max(a.shape[-1] for a in arrays)
+def _stack_padded(arrays, fill, extra: int) -> np.ndarray:
+    """Stack arrays that differ in their last axis, padding it with ``fill``
+    to the longest plus ``extra`` entries."""
+    width = max(a.shape[-1] for a in arrays) + extra
     out = np.full((len(arrays),) + arrays[0].shape[:-1] + (width,), fill, dtype=arrays[0].dtype)
     for i, a in enumerate(arrays):
         out[i, ..., :a.shape[-1]] = a
@@ -108,10 +109,10 @@ class NetworkKernel:
             np.stack(pair_delay),
             np.array([_rng.mix32(np.uint32(p.plan.seed) ^ np.uint32(_rng.GOLDEN)) for p in projections],
                      np.uint32),
-            _stack_padded(geo, _PAD32),
+            _stack_padded(geo, _PAD32, _network_taichi.WALK_FREE),
             np.array([g.shape[0] for g in geo], np.int32),
             np.stack(geo_guide),
-            _stack_padded(tables, _PAD32),
+            _stack_padded(tables, _PAD32, _network_taichi.WALK_FREE),
             np.stack(guide)))
         self._op = ops.XLACustomOp(cpu_kernel=_network_taichi.network_step, name="network_step",
                                    zero_outputs=False)

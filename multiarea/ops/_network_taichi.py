@@ -15,8 +15,8 @@ Semantics are those of the pure-JAX reference (``LIF.update``,
   (V_ext + input) - (V - V_rest)`` — what XLA computes for the reference's
   ``(V + xi * noise_scale) + x * (dt / tau)`` on CPUs with FMA (every x86-64
   CPU XLA targets); the fused multiply-add is computed exactly here
-  (:func:`_fma32`, round-to-odd in float64), independent of what this LLVM
-  would contract;
+  (:func:`_fma32`, float64 with a midpoint correction), independent of what
+  this LLVM would contract;
 * the noise is the same table lookup (``_rng.noise_index``), the refractory
   length the same bit table (``LIF.refractory_steps_after``);
 * the jumps arriving at step ``t`` are ``ring_EE[t] + ring_IE[t]`` (E) and
@@ -41,6 +41,8 @@ from ._event_taichi import _TASK_PAD, _mix32
 from ._plan import DELAY_GUIDE_BITS, GEOMETRIC_GUIDE_BITS
 
 _U32, _I32, _F32 = ti.u32, ti.i32, ti.f32
+#: branch-free steps of a table walk; tables are padded by this many entries
+WALK_FREE = _WALK_FREE = 2
 #: rows of ``lif_f``: V_rest, V_reset, V_th, dt / tau, noise_scale
 LIF_F_ROWS = 5
 #: rows of ``lif_i``: refractory base, legacy table (0/1), synapses during refractoriness (0/1), noise key bits
@@ -49,25 +51,56 @@ LIF_I_ROWS = 4
 
 @ti.func
 def _fma32(a: ti.f32, b: ti.f32, c: ti.f32) -> ti.f32:
-    """``a * b + c`` with one rounding to float32 (an exact FMA).
+    """``a * b + c`` with one rounding to float32 (an exact FMA, for results
+    in the float32 normal range).
 
-    The product is exact in float64; the sum is rounded to odd in float64
-    (TwoSum error, then the last bit forced to 1 if inexact), after which the
-    rounding to float32 is correct (Boldo & Melquiond 2008).
+    The product is exact in float64, so the float64 sum ``s`` differs from the
+    exact sum only by its own rounding, and rounding ``s`` to float32 is
+    correct unless ``s`` fell exactly on a float32 midpoint (its low 29 bits
+    are ``1 << 28``; about one sum in 2**29).  Only then is the rounding error
+    of the sum computed (TwoSum) and ``s`` moved one float64 ulp towards the
+    exact value, which decides the float32 rounding as an FMA would.
     """
     p = ti.f64(a) * ti.f64(b)
     cd = ti.f64(c)
     s = p + cd
-    bb = s - p
-    err = (p - (s - bb)) + (cd - bb)
-    bits = ti.bit_cast(s, ti.u64)
-    if err != 0.0 and (bits & ti.u64(1)) == ti.u64(0):
-        if (err > 0.0) == (s > 0.0):
-            bits += ti.u64(1)
-        else:
-            bits -= ti.u64(1)
-        s = ti.bit_cast(bits, ti.f64)
+    bits = ti.bit_cast(s, ti.i64)
+    if (bits & ti.i64(0x1FFFFFFF)) == ti.i64(0x10000000):  # rare: a float32 midpoint
+        bb = s - p
+        err = (p - (s - bb)) + (cd - bb)
+        if err != 0.0:
+            bits += ti.select((err > 0.0) == (s > 0.0), ti.i64(1), ti.i64(-1))
+            s = ti.bit_cast(bits, ti.f64)
     return ti.f32(s)
+
+
+@ti.func
+def _walk_geometric(geometric: ti.template(), proj: ti.i32, n_geo: ti.i32, n_le: ti.i32,
+                    r: ti.u32) -> ti.i32:
+    """Number of thresholds ``<= r`` in row ``proj``, counting on from ``n_le``.
+
+    The first ``_WALK_FREE`` steps are branch-free (the row is padded by that
+    many entries); the loop after them almost never runs, so its branch is
+    predicted (a data-dependent loop count costs a misprediction per synapse).
+    """
+    for _ in ti.static(range(_WALK_FREE)):
+        n_le += ti.select(n_le < n_geo, ti.select(geometric[proj, n_le] <= r, 1, 0), 0)
+    while n_le < n_geo and geometric[proj, n_le] <= r:
+        n_le += 1
+    return n_le
+
+
+@ti.func
+def _walk_delay(tables: ti.template(), proj: ti.i32, pair: ti.i32, n_delay: ti.i32, d: ti.i32,
+                rd: ti.u32) -> ti.i32:
+    """Entries ``<= rd`` of delay table ``(proj, pair)`` counting on from ``d``
+    (same scheme as :func:`_walk_geometric`; 31-bit ``rd`` never passes the
+    ``2**32 - 1`` padding)."""
+    for _ in ti.static(range(_WALK_FREE)):
+        d += ti.select(tables[proj, pair, d] <= rd, 1, 0)
+    while d < n_delay and tables[proj, pair, d] <= rd:
+        d += 1
+    return d
 
 
 @ti.func
@@ -141,8 +174,7 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
                     while True:
                         r = _mix32(key ^ _mix32(_U32(2) * c))
                         n_le = geo_guide[proj, ti.cast(r >> _U32(32 - GEOMETRIC_GUIDE_BITS), _I32)]
-                        while n_le < n_geo and geometric[proj, n_le] <= r:
-                            n_le += 1
+                        n_le = _walk_geometric(geometric, proj, n_geo, n_le, r)
                         pos += 1 + n_geo - n_le
                         if pos >= n_post:
                             break
@@ -150,8 +182,7 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
                         if delay == 0:
                             rd = _mix32(key ^ _mix32(_U32(2) * c + _U32(1))) >> _U32(1)
                             d = delay_guide[proj, pair, ti.cast(rd >> _U32(31 - DELAY_GUIDE_BITS), _I32)]
-                            while d < n_delay and delay_tables[proj, pair, d] <= rd:
-                                d += 1
+                            d = _walk_delay(delay_tables, proj, pair, n_delay, d, rd)
                             delay = 1 + d
                         slot = (t + delay) % n_slots
                         ring[slot, tgt, pos] = ring[slot, tgt, pos] + w
