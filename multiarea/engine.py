@@ -124,13 +124,15 @@ class NetworkKernel:
         state_first = n_static
         aliases = {state_first + i: i for i in range(9)}
         op, n_words = self._op, self.n_words
+        scratch = (4 * self.n_areas, max(self.n_E, self.n_I))  # one row's synapses per task
 
         def call(static, stim, tables, state):
             outs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in state]
             outs.append(jax.ShapeDtypeStruct((stim.shape[0], n_words), jnp.uint32))
+            outs += [jax.ShapeDtypeStruct(scratch, jnp.int32)] * 2
             result = op(*static, stim, *tables, *state, outs=outs, input_output_aliases=aliases,
                         repeat=stim.shape[0])
-            return tuple(result[:-1]), result[-1]
+            return tuple(result[:9]), result[9]
 
         return jax.jit(call, donate_argnums=(3,))
 

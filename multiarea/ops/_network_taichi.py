@@ -149,13 +149,15 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
              src_word0: ti.i32, words_per_area: ti.i32, words: ti.template(),
              weights: ti.template(), proj_ids: ti.template(), pair_delay: ti.template(),
              conn_keys: ti.template(), geometric: ti.template(), geo_len: ti.template(),
-             geo_guide: ti.template(), delay_tables: ti.template(), delay_guide: ti.template()):
+             geo_guide: ti.template(), delay_tables: ti.template(), delay_guide: ti.template(),
+             task: ti.i32, row_slot: ti.template(), row_pos: ti.template()):
     """Clear ring slot ``t`` of target area ``tgt``, then add the rows of all
     spikes of step ``k`` (words from ``src_word0``) projecting to it."""
     n_slots, n_src, n_post = ring.shape[0], pair_delay.shape[2], ring.shape[2]
     n_geo, n_delay = geo_len[proj], delay_tables.shape[2]
+    t_slot = t % n_slots
     for post in range(n_post):
-        ring[t % n_slots, tgt, post] = 0.0
+        ring[t_slot, tgt, post] = 0.0
     for src in range(n_src):
         fixed = pair_delay[proj, tgt, src]
         if fixed >= 0:
@@ -184,9 +186,15 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
                             d = delay_guide[proj, pair, ti.cast(rd >> _U32(31 - DELAY_GUIDE_BITS), _I32)]
                             d = _walk_delay(delay_tables, proj, pair, n_delay, d, rd)
                             delay = 1 + d
-                        slot = (t + delay) % n_slots
-                        ring[slot, tgt, pos] = ring[slot, tgt, pos] + w
+                        slot = t_slot + delay  # delay < n_slots: no integer division
+                        slot -= ti.select(slot >= n_slots, n_slots, 0)
+                        row_slot[task, ti.cast(c, _I32)] = slot
+                        row_pos[task, ti.cast(c, _I32)] = pos
                         c += _U32(1)
+                    # the adds in a loop of their own: no dependency between
+                    # them, so many cache misses into the ring are in flight
+                    for i in range(ti.cast(c, _I32)):
+                        ring[row_slot[task, i], tgt, row_pos[task, i]] += w
 
 
 @ti.kernel
@@ -222,7 +230,9 @@ def network_step(
         ring_IE: ti.types.ndarray(dtype=_F32, ndim=3),
         ring_II: ti.types.ndarray(dtype=_F32, ndim=3),
         clock: ti.types.ndarray(dtype=_I32, ndim=1),          # (2,) step t, step k of this call
-        words: ti.types.ndarray(dtype=_U32, ndim=2)):         # (K, W) spikes
+        words: ti.types.ndarray(dtype=_U32, ndim=2),          # (K, W) spikes
+        row_slot: ti.types.ndarray(dtype=_I32, ndim=2),       # (4 n_areas, max n_post) scratch
+        row_pos: ti.types.ndarray(dtype=_I32, ndim=2)):
     n_areas = V_E.shape[0]
     wE, wI = (V_E.shape[1] + 31) // 32, (V_I.shape[1] + 31) // 32
     t, k = clock[0], clock[1]
@@ -238,20 +248,25 @@ def network_step(
     for task in range(4 * n_areas * _TASK_PAD):
         if task % _TASK_PAD == 0:
             proj, tgt = task // (n_areas * _TASK_PAD), (task // _TASK_PAD) % n_areas
+            row = task // _TASK_PAD
             if proj == 0:
                 _deliver(0, tgt, t, k, ring_EE, 0, wE, words, weights, proj_ids, pair_delay,
-                         conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide)
+                         conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide,
+                         row, row_slot, row_pos)
             elif proj == 1:
                 _deliver(1, tgt, t, k, ring_EI, 0, wE, words, weights, proj_ids, pair_delay,
-                         conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide)
+                         conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide,
+                         row, row_slot, row_pos)
             elif proj == 2:
                 _deliver(2, tgt, t, k, ring_IE, n_areas * wE, wI, words, weights, proj_ids,
                          pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
-                         delay_guide)
+                         delay_guide,
+                         row, row_slot, row_pos)
             else:
                 _deliver(3, tgt, t, k, ring_II, n_areas * wE, wI, words, weights, proj_ids,
                          pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
-                         delay_guide)
+                         delay_guide,
+                         row, row_slot, row_pos)
     for _ in range(1):
         clock[0] = t + 1
         clock[1] = k + 1
