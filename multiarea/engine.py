@@ -101,19 +101,19 @@ class NetworkKernel:
             lif_f, lif_i,
             ref_words[0] if ref_words else np.zeros(1, np.uint32),
             _rng.normal_table(),
-            np.broadcast_to(net.E.V_ext, net.E.size).astype(np.float32),
-            np.broadcast_to(net.I.V_ext, net.I.size).astype(np.float32)))
+            np.broadcast_to(net.E.V_ext, net.E.size).astype(np.float32).ravel(),
+            np.broadcast_to(net.I.V_ext, net.I.size).astype(np.float32).ravel()))
         self._tables = tuple(jnp.asarray(a) for a in (
             np.stack([p.weights for p in projections]).astype(np.float32),
             np.stack(proj_ids),
             np.stack(pair_delay),
             np.array([_rng.mix32(np.uint32(p.plan.seed) ^ np.uint32(_rng.GOLDEN)) for p in projections],
                      np.uint32),
-            _stack_padded(geo, _PAD32, _network_taichi.WALK_FREE),
+            _stack_padded(geo, _PAD32, _network_taichi.WALK_FREE).ravel(),
             np.array([g.shape[0] for g in geo], np.int32),
-            np.stack(geo_guide),
-            _stack_padded(tables, _PAD32, _network_taichi.WALK_FREE),
-            np.stack(guide)))
+            np.stack(geo_guide).ravel(),
+            _stack_padded(tables, _PAD32, _network_taichi.WALK_FREE).ravel(),
+            np.stack(guide).ravel()))
         self._op = ops.XLACustomOp(cpu_kernel=_network_taichi.network_step, name="network_step",
                                    zero_outputs=False)
         self.max_steps_per_call = max(1, _WORD_BYTES_PER_CALL // (4 * self.n_words))
@@ -121,18 +121,18 @@ class NetworkKernel:
     @functools.cached_property
     def _call(self):
         n_static = len(self._static) + 1 + len(self._tables)  # + stim
-        state_first = n_static
-        aliases = {state_first + i: i for i in range(9)}
+        aliases = {n_static + i: i for i in range(9)}
         op, n_words = self._op, self.n_words
-        scratch = (4 * self.n_areas, max(self.n_E, self.n_I))  # one row's synapses per task
+        scratch = 4 * self.n_areas * max(self.n_E, self.n_I)  # one row's synapses per task
 
         def call(static, stim, tables, state):
-            outs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in state]
+            flat = [x.reshape(-1) for x in state]  # the kernel indexes flat arrays
+            outs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in flat]
             outs.append(jax.ShapeDtypeStruct((stim.shape[0], n_words), jnp.uint32))
-            outs += [jax.ShapeDtypeStruct(scratch, jnp.int32)] * 2
-            result = op(*static, stim, *tables, *state, outs=outs, input_output_aliases=aliases,
+            outs.append(jax.ShapeDtypeStruct((scratch,), jnp.int32))
+            result = op(*static, stim, *tables, *flat, outs=outs, input_output_aliases=aliases,
                         repeat=stim.shape[0])
-            return tuple(result[:9]), result[9]
+            return tuple(r.reshape(x.shape) for r, x in zip(result[:9], state)), result[9]
 
         return jax.jit(call, donate_argnums=(3,))
 

@@ -42,7 +42,7 @@ from ._plan import DELAY_GUIDE_BITS, GEOMETRIC_GUIDE_BITS
 
 _U32, _I32, _F32 = ti.u32, ti.i32, ti.f32
 #: branch-free steps of a table walk; tables are padded by this many entries
-WALK_FREE = _WALK_FREE = 2
+WALK_FREE = 2
 #: rows of ``lif_f``: V_rest, V_reset, V_th, dt / tau, noise_scale
 LIF_F_ROWS = 5
 #: rows of ``lif_i``: refractory base, legacy table (0/1), synapses during refractoriness (0/1), noise key bits
@@ -75,42 +75,29 @@ def _fma32(a: ti.f32, b: ti.f32, c: ti.f32) -> ti.f32:
 
 
 @ti.func
-def _walk_geometric(geometric: ti.template(), proj: ti.i32, n_geo: ti.i32, n_le: ti.i32,
-                    r: ti.u32) -> ti.i32:
-    """Number of thresholds ``<= r`` in row ``proj``, counting on from ``n_le``.
+def _walk(table: ti.template(), base: ti.i32, length: ti.i32, n_le: ti.i32, r: ti.u32) -> ti.i32:
+    """Number of entries ``<= r`` of ``table[base : base + length]`` (ascending),
+    counting on from ``n_le``.
 
-    The first ``_WALK_FREE`` steps are branch-free (the row is padded by that
+    The first ``WALK_FREE`` steps are branch-free (tables are padded by that
     many entries); the loop after them almost never runs, so its branch is
     predicted (a data-dependent loop count costs a misprediction per synapse).
     """
-    for _ in ti.static(range(_WALK_FREE)):
-        n_le += ti.select(n_le < n_geo, ti.select(geometric[proj, n_le] <= r, 1, 0), 0)
-    while n_le < n_geo and geometric[proj, n_le] <= r:
+    for _ in ti.static(range(WALK_FREE)):
+        n_le += ti.select(n_le < length, ti.select(table[base + n_le] <= r, 1, 0), 0)
+    while n_le < length and table[base + n_le] <= r:
         n_le += 1
     return n_le
 
 
 @ti.func
-def _walk_delay(tables: ti.template(), proj: ti.i32, pair: ti.i32, n_delay: ti.i32, d: ti.i32,
-                rd: ti.u32) -> ti.i32:
-    """Entries ``<= rd`` of delay table ``(proj, pair)`` counting on from ``d``
-    (same scheme as :func:`_walk_geometric`; 31-bit ``rd`` never passes the
-    ``2**32 - 1`` padding)."""
-    for _ in ti.static(range(_WALK_FREE)):
-        d += ti.select(tables[proj, pair, d] <= rd, 1, 0)
-    while d < n_delay and tables[proj, pair, d] <= rd:
-        d += 1
-    return d
-
-
-@ti.func
-def _lif_word(pop: ti.i32, area: ti.i32, j: ti.i32, t: ti.i32, k: ti.i32, w: ti.i32,
+def _lif_word(pop: ti.i32, area: ti.i32, j: ti.i32, n: ti.i32, t: ti.i32, k: ti.i32, w: ti.i32,
               V: ti.template(), left: ti.template(), vext: ti.template(), ring_a: ti.template(),
-              ring_b: ti.template(), stim: ti.template(), lif_f: ti.template(),
-              lif_i: ti.template(), ref_words: ti.template(), normal: ti.template(),
-              words: ti.template()):
-    """Update neurons ``32 j ..`` of population ``pop`` in ``area``; write their spike word."""
-    n = V.shape[1]
+              slots_a: ti.i32, ring_b: ti.template(), slots_b: ti.i32, n_areas: ti.i32,
+              stim: ti.template(), lif_f: ti.template(), lif_i: ti.template(),
+              ref_words: ti.template(), normal: ti.template(), words: ti.template()):
+    """Update neurons ``32 j ..`` of population ``pop`` (``n`` per area) in
+    ``area``; write their spike word.  Arrays are flat (area-major)."""
     V_rest, V_reset, V_th = lif_f[pop, 0], lif_f[pop, 1], lif_f[pop, 2]
     euler, noise_scale = lif_f[pop, 3], lif_f[pop, 4]
     ref_base, legacy, during_ref = lif_i[pop, 0], lif_i[pop, 1], lif_i[pop, 2]
@@ -118,50 +105,67 @@ def _lif_word(pop: ti.i32, area: ti.i32, j: ti.i32, t: ti.i32, k: ti.i32, w: ti.
     ref_after = ref_base
     if legacy != 0:
         ref_after += ti.cast((ref_words[t >> 5] >> ti.cast(t & 31, _U32)) & _U32(1), _I32)
-    slot_a, slot_b = t % ring_a.shape[0], t % ring_b.shape[0]
+    arrive_a = ((t % slots_a) * n_areas + area) * n  # ring rows arriving at step t
+    arrive_b = ((t % slots_b) * n_areas + area) * n
     drive_in = stim[k, pop, area]
     bits = _U32(0)
+    first = area * n
     for i in range(32 * j, ti.min(32 * j + 32, n)):
-        v = V[area, i]
-        refractory = left[area, i] > 0
-        neuron = ti.cast(area * n + i, _U32)
-        xi = normal[ti.cast(_mix32(step_key ^ _mix32(neuron)) >> _U32(32 - _rng.NOISE_BITS), _I32)]
-        x = (vext[area, i] + drive_in) - (v - V_rest)
+        neuron = first + i
+        v = V[neuron]
+        refractory = left[neuron] > 0
+        xi = normal[ti.cast(_mix32(step_key ^ _mix32(ti.cast(neuron, _U32))) >> _U32(32 - _rng.NOISE_BITS),
+                            _I32)]
+        x = (vext[neuron] + drive_in) - (v - V_rest)
         v_free = _fma32(x, euler, _fma32(xi, noise_scale, v))
         if not refractory:
             v = v_free
         spike = (not refractory) and v > V_th
-        jump = ring_a[slot_a, area, i] + ring_b[slot_b, area, i]
+        jump = ring_a[arrive_a + i] + ring_b[arrive_b + i]
         if during_ref != 0 or not refractory:
             v = v + jump
         if spike:
             v = V_reset
-            left[area, i] = ref_after
+            left[neuron] = ref_after
             bits |= _U32(1) << ti.cast(i - 32 * j, _U32)
         else:
-            left[area, i] = ti.max(left[area, i] - 1, 0)
-        V[area, i] = v
+            left[neuron] = ti.max(left[neuron] - 1, 0)
+        V[neuron] = v
     words[k, w] = bits
 
 
 @ti.func
 def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(),
-             src_word0: ti.i32, words_per_area: ti.i32, words: ti.template(),
-             weights: ti.template(), proj_ids: ti.template(), pair_delay: ti.template(),
-             conn_keys: ti.template(), geometric: ti.template(), geo_len: ti.template(),
-             geo_guide: ti.template(), delay_tables: ti.template(), delay_guide: ti.template(),
-             task: ti.i32, row_slot: ti.template(), row_pos: ti.template()):
+             n_slots: ti.i32, n_post: ti.i32, src_word0: ti.i32, words_per_area: ti.i32,
+             words: ti.template(), weights: ti.template(), proj_ids: ti.template(),
+             pair_delay: ti.template(), conn_keys: ti.template(), geometric: ti.template(),
+             geo_len: ti.template(), geo_guide: ti.template(), delay_tables: ti.template(),
+             delay_guide: ti.template(), row: ti.i32, row_offset: ti.template()):
     """Clear ring slot ``t`` of target area ``tgt``, then add the rows of all
-    spikes of step ``k`` (words from ``src_word0``) projecting to it."""
-    n_slots, n_src, n_post = ring.shape[0], pair_delay.shape[2], ring.shape[2]
-    n_geo, n_delay = geo_len[proj], delay_tables.shape[2]
-    t_slot = t % n_slots
+    spikes of step ``k`` (words from ``src_word0``) projecting to it.
+
+    Flat arrays: ``ring[(slot * n_tgt + tgt) * n_post + post]``, tables row
+    by row (``geometric``/``geo_guide`` per projection, ``delay_tables`` /
+    ``delay_guide`` per (projection, pair)), ``row_offset`` one row per task.
+    """
+    n_src = pair_delay.shape[2]
+    n_tgt = n_src
+    n_geo = geo_len[proj]
+    geo_width = geometric.shape[0] // 4
+    n_pairs = n_tgt * n_src
+    n_delay = delay_tables.shape[0] // (4 * n_pairs)
+    plane = n_tgt * n_post  # ring entries per slot
+    ring_size = n_slots * plane
+    here = (t % n_slots) * plane + tgt * n_post  # ring row consumed at step t
     for post in range(n_post):
-        ring[t_slot, tgt, post] = 0.0
+        ring[here + post] = 0.0
+    geo_base, guide_base = proj * geo_width, proj * (1 << GEOMETRIC_GUIDE_BITS)
+    scratch = row * row_offset.shape[0] // (4 * n_tgt)
     for src in range(n_src):
         fixed = pair_delay[proj, tgt, src]
         if fixed >= 0:
-            pair = tgt * n_src + src
+            pair = proj * n_pairs + tgt * n_src + src
+            delay_base, dguide_base = pair * n_delay, pair * (1 << DELAY_GUIDE_BITS)
             w = weights[proj, tgt, src]
             proj_key = _mix32(conn_keys[proj] ^ proj_ids[proj, tgt, src])
             for j in range(words_per_area):
@@ -175,26 +179,23 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
                     c = _U32(0)
                     while True:
                         r = _mix32(key ^ _mix32(_U32(2) * c))
-                        n_le = geo_guide[proj, ti.cast(r >> _U32(32 - GEOMETRIC_GUIDE_BITS), _I32)]
-                        n_le = _walk_geometric(geometric, proj, n_geo, n_le, r)
-                        pos += 1 + n_geo - n_le
+                        n_le = geo_guide[guide_base + ti.cast(r >> _U32(32 - GEOMETRIC_GUIDE_BITS), _I32)]
+                        pos += 1 + n_geo - _walk(geometric, geo_base, n_geo, n_le, r)
                         if pos >= n_post:
                             break
                         delay = fixed
                         if delay == 0:
                             rd = _mix32(key ^ _mix32(_U32(2) * c + _U32(1))) >> _U32(1)
-                            d = delay_guide[proj, pair, ti.cast(rd >> _U32(31 - DELAY_GUIDE_BITS), _I32)]
-                            d = _walk_delay(delay_tables, proj, pair, n_delay, d, rd)
-                            delay = 1 + d
-                        slot = t_slot + delay  # delay < n_slots: no integer division
-                        slot -= ti.select(slot >= n_slots, n_slots, 0)
-                        row_slot[task, ti.cast(c, _I32)] = slot
-                        row_pos[task, ti.cast(c, _I32)] = pos
+                            d = delay_guide[dguide_base + ti.cast(rd >> _U32(31 - DELAY_GUIDE_BITS), _I32)]
+                            delay = 1 + _walk(delay_tables, delay_base, n_delay, d, rd)
+                        offset = here + delay * plane + pos  # delay < n_slots: one wrap at most
+                        offset -= ti.select(offset >= ring_size, ring_size, 0)
+                        row_offset[scratch + ti.cast(c, _I32)] = offset
                         c += _U32(1)
                     # the adds in a loop of their own: no dependency between
                     # them, so many cache misses into the ring are in flight
                     for i in range(ti.cast(c, _I32)):
-                        ring[row_slot[task, i], tgt, row_pos[task, i]] += w
+                        ring[row_offset[scratch + i]] += w
 
 
 @ti.kernel
@@ -203,70 +204,70 @@ def network_step(
         lif_i: ti.types.ndarray(dtype=_I32, ndim=2),          # (2, LIF_I_ROWS)
         ref_words: ti.types.ndarray(dtype=_U32, ndim=1),      # legacy refractory bits
         normal: ti.types.ndarray(dtype=_F32, ndim=1),         # (2**NOISE_BITS,)
-        vext_E: ti.types.ndarray(dtype=_F32, ndim=2),         # (n_areas, n_E) mV
-        vext_I: ti.types.ndarray(dtype=_F32, ndim=2),         # (n_areas, n_I)
+        vext_E: ti.types.ndarray(dtype=_F32, ndim=1),         # (n_areas * n_E,) mV
+        vext_I: ti.types.ndarray(dtype=_F32, ndim=1),         # (n_areas * n_I,)
         stim: ti.types.ndarray(dtype=_F32, ndim=3),           # (K, 2, n_areas) input mV per step
         weights: ti.types.ndarray(dtype=_F32, ndim=3),        # (4, n_tgt, n_src) EE, EI, IE, II
         proj_ids: ti.types.ndarray(dtype=_U32, ndim=3),       # (4, n_tgt, n_src)
         pair_delay: ti.types.ndarray(dtype=_I32, ndim=3),     # (4, n_tgt, n_src) -1 none, 0 drawn, d
         conn_keys: ti.types.ndarray(dtype=_U32, ndim=1),      # (4,) mix32(seed ^ GOLDEN)
-        geometric: ti.types.ndarray(dtype=_U32, ndim=2),      # (4, G) ascending, padded
+        geometric: ti.types.ndarray(dtype=_U32, ndim=1),      # (4 * G,) ascending rows, padded
         geo_len: ti.types.ndarray(dtype=_I32, ndim=1),        # (4,)
-        geo_guide: ti.types.ndarray(dtype=_I32, ndim=2),      # (4, 4096)
-        delay_tables: ti.types.ndarray(dtype=_U32, ndim=3),   # (4, n_pairs, L) padded with 2**32-1
-        delay_guide: ti.types.ndarray(dtype=_I32, ndim=3),    # (4, n_pairs, 64)
+        geo_guide: ti.types.ndarray(dtype=_I32, ndim=1),      # (4 * 4096,)
+        delay_tables: ti.types.ndarray(dtype=_U32, ndim=1),   # (4 * n_pairs * L,) padded with 2**32-1
+        delay_guide: ti.types.ndarray(dtype=_I32, ndim=1),    # (4 * n_pairs * 64,)
         # the state as the call's operands (the same buffers as the outputs below)
-        V_E_in: ti.types.ndarray(dtype=_F32, ndim=2), V_I_in: ti.types.ndarray(dtype=_F32, ndim=2),
-        left_E_in: ti.types.ndarray(dtype=_I32, ndim=2), left_I_in: ti.types.ndarray(dtype=_I32, ndim=2),
-        ring_EE_in: ti.types.ndarray(dtype=_F32, ndim=3), ring_EI_in: ti.types.ndarray(dtype=_F32, ndim=3),
-        ring_IE_in: ti.types.ndarray(dtype=_F32, ndim=3), ring_II_in: ti.types.ndarray(dtype=_F32, ndim=3),
+        V_E_in: ti.types.ndarray(dtype=_F32, ndim=1), V_I_in: ti.types.ndarray(dtype=_F32, ndim=1),
+        left_E_in: ti.types.ndarray(dtype=_I32, ndim=1), left_I_in: ti.types.ndarray(dtype=_I32, ndim=1),
+        ring_EE_in: ti.types.ndarray(dtype=_F32, ndim=1), ring_EI_in: ti.types.ndarray(dtype=_F32, ndim=1),
+        ring_IE_in: ti.types.ndarray(dtype=_F32, ndim=1), ring_II_in: ti.types.ndarray(dtype=_F32, ndim=1),
         clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
-        V_E: ti.types.ndarray(dtype=_F32, ndim=2),            # state, aliased: (n_areas, n_E)
-        V_I: ti.types.ndarray(dtype=_F32, ndim=2),
-        left_E: ti.types.ndarray(dtype=_I32, ndim=2),
-        left_I: ti.types.ndarray(dtype=_I32, ndim=2),
-        ring_EE: ti.types.ndarray(dtype=_F32, ndim=3),        # (D, n_areas, n_E)
-        ring_EI: ti.types.ndarray(dtype=_F32, ndim=3),        # (D, n_areas, n_I)
-        ring_IE: ti.types.ndarray(dtype=_F32, ndim=3),
-        ring_II: ti.types.ndarray(dtype=_F32, ndim=3),
+        V_E: ti.types.ndarray(dtype=_F32, ndim=1),            # state, aliased: (n_areas * n_E,)
+        V_I: ti.types.ndarray(dtype=_F32, ndim=1),
+        left_E: ti.types.ndarray(dtype=_I32, ndim=1),
+        left_I: ti.types.ndarray(dtype=_I32, ndim=1),
+        ring_EE: ti.types.ndarray(dtype=_F32, ndim=1),        # (D * n_areas * n_E,) slot-major
+        ring_EI: ti.types.ndarray(dtype=_F32, ndim=1),        # (D * n_areas * n_I,)
+        ring_IE: ti.types.ndarray(dtype=_F32, ndim=1),
+        ring_II: ti.types.ndarray(dtype=_F32, ndim=1),
         clock: ti.types.ndarray(dtype=_I32, ndim=1),          # (2,) step t, step k of this call
         words: ti.types.ndarray(dtype=_U32, ndim=2),          # (K, W) spikes
-        row_slot: ti.types.ndarray(dtype=_I32, ndim=2),       # (4 n_areas, max n_post) scratch
-        row_pos: ti.types.ndarray(dtype=_I32, ndim=2)):
-    n_areas = V_E.shape[0]
-    wE, wI = (V_E.shape[1] + 31) // 32, (V_I.shape[1] + 31) // 32
+        row_offset: ti.types.ndarray(dtype=_I32, ndim=1)):    # (4 n_areas * max n_post,) scratch
+    n_areas = stim.shape[2]
+    n_E, n_I = V_E.shape[0] // n_areas, V_I.shape[0] // n_areas
+    wE, wI = (n_E + 31) // 32, (n_I + 31) // 32
+    D_EE, D_EI = ring_EE.shape[0] // (n_areas * n_E), ring_EI.shape[0] // (n_areas * n_I)
+    D_IE, D_II = ring_IE.shape[0] // (n_areas * n_E), ring_II.shape[0] // (n_areas * n_I)
     t, k = clock[0], clock[1]
     for w in range(n_areas * (wE + wI)):
         if w < n_areas * wE:
-            _lif_word(0, w // wE, w % wE, t, k, w, V_E, left_E, vext_E, ring_EE, ring_IE, stim,
-                      lif_f, lif_i, ref_words, normal, words)
+            _lif_word(0, w // wE, w % wE, n_E, t, k, w, V_E, left_E, vext_E, ring_EE, D_EE,
+                      ring_IE, D_IE, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
         else:
             u = w - n_areas * wE
-            _lif_word(1, u // wI, u % wI, t, k, w, V_I, left_I, vext_I, ring_EI, ring_II, stim,
-                      lif_f, lif_i, ref_words, normal, words)
+            _lif_word(1, u // wI, u % wI, n_I, t, k, w, V_I, left_I, vext_I, ring_EI, D_EI,
+                      ring_II, D_II, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
     # one (projection, target area) per task; see _event_taichi for the padding
     for task in range(4 * n_areas * _TASK_PAD):
         if task % _TASK_PAD == 0:
-            proj, tgt = task // (n_areas * _TASK_PAD), (task // _TASK_PAD) % n_areas
             row = task // _TASK_PAD
+            proj, tgt = row // n_areas, row % n_areas
             if proj == 0:
-                _deliver(0, tgt, t, k, ring_EE, 0, wE, words, weights, proj_ids, pair_delay,
-                         conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide,
-                         row, row_slot, row_pos)
+                _deliver(0, tgt, t, k, ring_EE, D_EE, n_E, 0, wE, words, weights, proj_ids,
+                         pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
+                         delay_guide, row, row_offset)
             elif proj == 1:
-                _deliver(1, tgt, t, k, ring_EI, 0, wE, words, weights, proj_ids, pair_delay,
-                         conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide,
-                         row, row_slot, row_pos)
+                _deliver(1, tgt, t, k, ring_EI, D_EI, n_I, 0, wE, words, weights, proj_ids,
+                         pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
+                         delay_guide, row, row_offset)
             elif proj == 2:
-                _deliver(2, tgt, t, k, ring_IE, n_areas * wE, wI, words, weights, proj_ids,
-                         pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
-                         delay_guide,
-                         row, row_slot, row_pos)
+                _deliver(2, tgt, t, k, ring_IE, D_IE, n_E, n_areas * wE, wI, words, weights,
+                         proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
+                         delay_tables, delay_guide, row, row_offset)
             else:
-                _deliver(3, tgt, t, k, ring_II, n_areas * wE, wI, words, weights, proj_ids,
-                         pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
-                         delay_guide,
-                         row, row_slot, row_pos)
+                _deliver(3, tgt, t, k, ring_II, D_II, n_I, n_areas * wE, wI, words, weights,
+                         proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
+                         delay_tables, delay_guide, row, row_offset)
     for _ in range(1):
         clock[0] = t + 1
         clock[1] = k + 1
