@@ -230,3 +230,11 @@ class StepInput:
         t = bp.share.load("t")
         on = jnp.logical_and(t >= self.start, t < self.stop)
         return jnp.where(on, self.amplitude, 0.0) * self.mask
+
+    def values(self, steps, dt: float) -> np.ndarray:
+        """``(len(steps),) + mask.shape`` float32: what :meth:`__call__` returns at
+        those steps, computed on the host exactly as under ``bp.DSRunner``
+        (``t = float32(step) * float32(dt)`` compared in float32)."""
+        t = np.asarray(steps).astype(np.float32) * np.float32(dt)
+        on = (t >= np.float32(self.start)) & (t < np.float32(self.stop))
+        return np.where(on, np.float32(self.amplitude), np.float32(0))[:, None, None] * np.asarray(self.mask)

@@ -1,8 +1,8 @@
 """Spike records: (step, neuron) pairs, never a dense time x neuron matrix.
 
-During a run the spikes of each step are monitored bit-packed
-(``jnp.packbits``, 1 bit per neuron and step) and converted on the host, in
-chunks, to sorted (step, neuron) pairs.  Neurons of a
+During a run the spikes of each step are bit-packed (1 bit per neuron and
+step; by the whole-step kernel, or by ``jnp.packbits`` in a DSRunner monitor)
+and converted on the host, call by call, to sorted (step, neuron) pairs.  Neurons of a
 :class:`~multiarea.network.MultiAreaNetwork` are numbered E first, area-major
 (``area * n_E + i``), then I (``n_areas * n_E + area * n_I + i``).
 """
@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
-__all__ = ["SpikeRecord", "simulate"]
+__all__ = ["SpikeRecord", "simulate", "METHODS"]
 
 
 @dataclass(frozen=True)
@@ -117,29 +117,93 @@ def _recorded_neurons(net, populations, areas) -> np.ndarray:
     return np.unique(np.concatenate(chosen))
 
 
+#: how a run is executed, see :func:`simulate`
+METHODS = ("auto", "kernel", "dsrunner")
+_KERNEL_CALL_STEPS = 1000  #: steps per custom call on the kernel path (progress, word memory)
+
+
+def _kernel_steps(net, inputs, recorded: np.ndarray):
+    """``(run, max_steps)``: ``run(first, n)`` advances ``net`` ``n`` steps on the
+    whole-step kernel and returns the recorded (step, neuron) pairs, steps
+    counted from ``first``."""
+    from .engine import NetworkKernel, words_to_pairs
+
+    kernel = NetworkKernel(net)
+    mask = np.zeros(net.E.num + net.I.num, bool)
+    mask[recorded] = True
+    mask = None if mask.all() else mask
+
+    def run(first, n):
+        steps = int(net.t.value) + np.arange(n)
+        stim = np.zeros((n, 2, net.n_areas), np.float32)
+        for var, step_input, _, _ in inputs:
+            stim[:, 0 if var is net.E.input else 1] += step_input.values(steps, net.dt)[:, :, 0]
+        return words_to_pairs(kernel.run(stim), kernel.word_neurons, first, mask)
+
+    return run, min(_KERNEL_CALL_STEPS, kernel.max_steps_per_call)
+
+
+def _dsrunner_steps(net, inputs, recorded: np.ndarray):
+    """Like :func:`_kernel_steps`, with ``bp.DSRunner`` and bit-packed monitors."""
+    select = None if recorded.size == net.E.num + net.I.num else jnp.asarray(recorded)
+
+    def packed_spikes():
+        spikes = jnp.concatenate([net.E.spike.value.ravel(), net.I.spike.value.ravel()])
+        return jnp.packbits(spikes if select is None else spikes[select])
+
+    runner = bp.DSRunner(net, monitors={"spikes": packed_spikes}, inputs=list(inputs),
+                         dt=net.dt, progress_bar=False)
+
+    def run(first, n):
+        runner.run(n * net.dt)
+        return _unpack(np.asarray(runner.mon["spikes"]), recorded, first)
+
+    return run, None
+
+
 def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
              populations=("E", "I"), areas=None, chunk_ms: float | None = None,
-             out_dir=None) -> SpikeRecord:
-    """Run a :class:`MultiAreaNetwork` with ``bp.DSRunner`` and record spikes.
+             out_dir=None, method: str = "auto") -> SpikeRecord:
+    """Run a :class:`MultiAreaNetwork` and record spikes.
 
-    Spikes are monitored inside the compiled loop bit-packed (1 bit per
-    recorded neuron and step) and turned into (step, neuron) pairs after each
-    chunk, so the dense buffer never exceeds one chunk.
+    Two ways to run, with the same spikes for the same seed:
+
+    * ``"kernel"``: the whole-step Taichi kernel, up to 1000 steps per XLA
+      custom call, spikes bit-packed by the kernel (``multiarea.engine``);
+      takes the inputs made by ``net.step_input`` and needs the taichi
+      backend;
+    * ``"dsrunner"``: ``bp.DSRunner`` over the network's ``update``, spikes
+      monitored bit-packed inside the compiled loop; takes any DSRunner input.
+
+    ``"auto"`` (default) takes the kernel where it can.  Either way the spikes
+    become (step, neuron) pairs after each call, so no dense time x neuron
+    buffer ever exceeds one call, and the network's Variables hold its state
+    after the run.  Input times count from the network's last reset.
 
     Args:
         net: the network (its ``dt`` is used).
         duration_ms: simulated time (ms).
         inputs: ``bp.DSRunner`` inputs (e.g. ``[net.step_input(...)]``).
         progress_bar: show one progress bar for the whole run (simulated ms,
-            steps/s), advanced after each chunk.
+            steps/s), advanced after each call.
         populations: which of ``'E'``, ``'I'`` to record.
         areas: names or indices of the areas to record (default all).
-        chunk_ms: run and convert in chunks of this length (default: one chunk).
+        chunk_ms: convert (and write, with ``out_dir``) in chunks of this
+            length (default: one chunk).
         out_dir: if given, each chunk's pairs are written to
             ``out_dir/spikes_<k>.npz`` as soon as it is done and not kept in
             memory; read them back with :meth:`SpikeRecord.load` on the folder.
             The returned record then holds no spikes (only the metadata).
+        method: ``"auto"``, ``"kernel"`` or ``"dsrunner"`` (see above).
+
+    Raises:
+        ValueError: bad durations, populations or areas; ``method="kernel"``
+            for a network or input the kernel cannot run (the message says why).
     """
+    from .engine import unsupported_reason
+
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if not duration_ms > 0:
         raise ValueError(f"duration_ms must be > 0, got {duration_ms}")
     total = int(round(duration_ms / net.dt))
@@ -155,14 +219,14 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
                              f"already run, more than the {pop.max_steps} steps the legacy refractory "
                              f"timing covers; use refractory_timing='timestep' for longer runs")
     recorded = _recorded_neurons(net, populations, areas)
-    select = None if recorded.size == net.E.num + net.I.num else jnp.asarray(recorded)
+    inputs = list(inputs)
+    why_not = unsupported_reason(net, inputs) if method != "dsrunner" else None
+    if method == "kernel" and why_not:
+        raise ValueError(f"method='kernel' cannot run this: {why_not}")
+    steps_of = _dsrunner_steps if method == "dsrunner" or why_not else _kernel_steps
+    run, max_call = steps_of(net, inputs, recorded)
+    per_call = per_chunk if max_call is None else min(per_chunk, max_call)
 
-    def packed_spikes():
-        spikes = jnp.concatenate([net.E.spike.value.ravel(), net.I.spike.value.ravel()])
-        return jnp.packbits(spikes if select is None else spikes[select])
-
-    runner = bp.DSRunner(net, monitors={"spikes": packed_spikes}, inputs=list(inputs),
-                         dt=net.dt, progress_bar=False)
     meta = dict(dt=net.dt, area_names=net.area_names, n_E=net.E.size[1], n_I=net.I.size[1])
     if out_dir is not None:
         out_dir = Path(out_dir)
@@ -174,19 +238,21 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} ms "
                           "[{elapsed}<{remaining}{postfix}]")
     while done < total:
-        n = min(per_chunk, total - done)
-        tic = time.perf_counter()
-        runner.run(n * net.dt)
-        bar.set_postfix_str(f"{n / (time.perf_counter() - tic):.0f} steps/s", refresh=False)
-        bar.update(round(n * net.dt, 6))
-        chunk = SpikeRecord(*_unpack(np.asarray(runner.mon["spikes"]), recorded, done),
-                            n_steps=done + n, **meta)
+        n_chunk, parts = min(per_chunk, total - done), []
+        for first in range(done, done + n_chunk, per_call):
+            n = min(per_call, done + n_chunk - first)
+            tic = time.perf_counter()
+            parts.append(run(first, n))
+            bar.set_postfix_str(f"{n / (time.perf_counter() - tic):.0f} steps/s", refresh=False)
+            bar.update(round(n * net.dt, 6))
+        chunk = SpikeRecord(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                            n_steps=done + n_chunk, **meta)
         if out_dir is not None:
             chunk.save(out_dir / f"spikes_{done // per_chunk:05d}.npz")
         else:
             steps.append(chunk.steps)
             neurons.append(chunk.neurons)
-        done += n
+        done += n_chunk
     bar.close()
     if out_dir is not None:
         steps, neurons = [np.zeros(0, np.int32)], [np.zeros(0, np.int32)]
