@@ -30,7 +30,7 @@ Spikes of step ``k`` of the call are written bit-packed to ``words[k]``: word
 words are the spike lists the delivery reads, and the recording.
 
 Parallel tasks: neuron updates one 32-neuron word per iteration, deliveries
-one (projection, target area) per task; each task owns its ring rows, so no
+one (target area, projection) per task; each task owns its ring rows, so no
 atomics are needed and the float sums do not depend on threading.
 """
 
@@ -247,11 +247,15 @@ def network_step(
             u = w - n_areas * wE
             _lif_word(1, u // wI, u % wI, n_I, t, k, w, V_I, left_I, vext_I, ring_EI, D_EI,
                       ring_II, D_II, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
-    # one (projection, target area) per task; see _event_taichi for the padding
+    # One (target area, projection) per task.  Taichi's CPU backend splits a
+    # parallel range into one contiguous share per thread (and does not split
+    # short ranges): the padding makes the range long, and the target-major
+    # order gives every share all four projections of its targets, so the
+    # heavy E->E / E->I tasks do not all land on one thread.
     for task in range(4 * n_areas * _TASK_PAD):
         if task % _TASK_PAD == 0:
             row = task // _TASK_PAD
-            proj, tgt = row // n_areas, row % n_areas
+            tgt, proj = row // 4, row % 4  # target-major: contiguous thread shares stay balanced
             if proj == 0:
                 _deliver(0, tgt, t, k, ring_EE, D_EE, n_E, 0, wE, words, weights, proj_ids,
                          pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
