@@ -113,7 +113,8 @@ class NetworkKernel:
             np.array([g.shape[0] for g in geo], np.int32),
             np.stack(geo_guide).ravel(),
             _stack_padded(tables, _PAD32, _network_taichi.WALK_FREE).ravel(),
-            np.stack(guide).ravel()))
+            np.stack(guide).ravel(),
+            _rng.mix32(np.arange(2 * max(self.n_E, self.n_I) + 2, dtype=np.uint32))))
         self._op = ops.XLACustomOp(cpu_kernel=_network_taichi.network_step, name="network_step",
                                    zero_outputs=False)
         self.max_steps_per_call = max(1, _WORD_BYTES_PER_CALL // (4 * self.n_words))

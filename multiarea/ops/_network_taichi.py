@@ -140,13 +140,16 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
              words: ti.template(), weights: ti.template(), proj_ids: ti.template(),
              pair_delay: ti.template(), conn_keys: ti.template(), geometric: ti.template(),
              geo_len: ti.template(), geo_guide: ti.template(), delay_tables: ti.template(),
-             delay_guide: ti.template(), row: ti.i32, row_offset: ti.template()):
+             delay_guide: ti.template(), counter_mix: ti.template(), row: ti.i32,
+             row_offset: ti.template()):
     """Clear ring slot ``t`` of target area ``tgt``, then add the rows of all
     spikes of step ``k`` (words from ``src_word0``) projecting to it.
 
     Flat arrays: ``ring[(slot * n_tgt + tgt) * n_post + post]``, tables row
     by row (``geometric``/``geo_guide`` per projection, ``delay_tables`` /
     ``delay_guide`` per (projection, pair)), ``row_offset`` one row per task.
+    ``counter_mix[c] = mix32(c)``: the counter half of every row's draws
+    (``_rng.draw``), the same for all rows, so it is looked up.
     """
     n_src = pair_delay.shape[2]
     n_tgt = n_src
@@ -178,14 +181,14 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
                     pos = -1
                     c = _U32(0)
                     while True:
-                        r = _mix32(key ^ _mix32(_U32(2) * c))
+                        r = _mix32(key ^ counter_mix[2 * ti.cast(c, _I32)])
                         n_le = geo_guide[guide_base + ti.cast(r >> _U32(32 - GEOMETRIC_GUIDE_BITS), _I32)]
                         pos += 1 + n_geo - _walk(geometric, geo_base, n_geo, n_le, r)
                         if pos >= n_post:
                             break
                         delay = fixed
                         if delay == 0:
-                            rd = _mix32(key ^ _mix32(_U32(2) * c + _U32(1))) >> _U32(1)
+                            rd = _mix32(key ^ counter_mix[2 * ti.cast(c, _I32) + 1]) >> _U32(1)
                             d = delay_guide[dguide_base + ti.cast(rd >> _U32(31 - DELAY_GUIDE_BITS), _I32)]
                             delay = 1 + _walk(delay_tables, delay_base, n_delay, d, rd)
                         offset = here + delay * plane + pos  # delay < n_slots: one wrap at most
@@ -216,6 +219,7 @@ def network_step(
         geo_guide: ti.types.ndarray(dtype=_I32, ndim=1),      # (4 * 4096,)
         delay_tables: ti.types.ndarray(dtype=_U32, ndim=1),   # (4 * n_pairs * L,) padded with 2**32-1
         delay_guide: ti.types.ndarray(dtype=_I32, ndim=1),    # (4 * n_pairs * 64,)
+        counter_mix: ti.types.ndarray(dtype=_U32, ndim=1),    # (2 max n_post + 2,) mix32(c)
         # the state as the call's operands (the same buffers as the outputs below)
         V_E_in: ti.types.ndarray(dtype=_F32, ndim=1), V_I_in: ti.types.ndarray(dtype=_F32, ndim=1),
         left_E_in: ti.types.ndarray(dtype=_I32, ndim=1), left_I_in: ti.types.ndarray(dtype=_I32, ndim=1),
@@ -259,19 +263,19 @@ def network_step(
             if proj == 0:
                 _deliver(0, tgt, t, k, ring_EE, D_EE, n_E, 0, wE, words, weights, proj_ids,
                          pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
-                         delay_guide, row, row_offset)
+                         delay_guide, counter_mix, row, row_offset)
             elif proj == 1:
                 _deliver(1, tgt, t, k, ring_EI, D_EI, n_I, 0, wE, words, weights, proj_ids,
                          pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
-                         delay_guide, row, row_offset)
+                         delay_guide, counter_mix, row, row_offset)
             elif proj == 2:
                 _deliver(2, tgt, t, k, ring_IE, D_IE, n_E, n_areas * wE, wI, words, weights,
                          proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
-                         delay_tables, delay_guide, row, row_offset)
+                         delay_tables, delay_guide, counter_mix, row, row_offset)
             else:
                 _deliver(3, tgt, t, k, ring_II, D_II, n_I, n_areas * wE, wI, words, weights,
                          proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
-                         delay_tables, delay_guide, row, row_offset)
+                         delay_tables, delay_guide, counter_mix, row, row_offset)
     for _ in range(1):
         clock[0] = t + 1
         clock[1] = k + 1
