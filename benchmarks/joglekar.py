@@ -1,19 +1,26 @@
 """Benchmark: the Joglekar et al. (2018) model in multiarea vs plain BrainPy 2.8.
 
-Runs, one after the other in fresh subprocesses of this run (so each gets its
-own peak-RSS figure and the whole machine), the same model in
+Everything runs in this one invocation, each side in a fresh process (own
+peak RSS, the whole machine), one after the other:
 
-* multiarea (``load_model('joglekar2018', regime=...)``, backend of your
-  choice), and
-* the peer: the model as a plain BrainPy 2.8 user writes it
-  (``benchmarks/_brainpy_peer.py``: brainpy LIF populations, LengthDelay, one
-  ``brainpy.math.jitconn.event_mv_prob_homo`` call per source area over all
-  target areas, scaled per target area),
+* **user path** (the headline): the command line users run,
+  ``multiarea run joglekar2018 --regime R --areas A --duration D --out DIR``
+  (wall clock from launch to exit: imports, build, compile, the run with
+  every spike recorded, the raster/rates/CSV it writes); and ``simulate``
+  in a script (build + run + recording of every spike);
+* **bare loop**: the whole-step kernel alone (``engine.NetworkKernel.run``,
+  1000 steps per call, spike words not converted), steady steps/s;
+* **per-phase profile** of a step on the kernel path: neuron update (LIF,
+  noise, refractoriness, spike words), synaptic delivery, call overhead
+  (XLA dispatch, state in/out) and recording (word -> (step, neuron)
+  conversion and Python), each measured, not modelled;
+* the **DSRunner path** (``simulate(method="dsrunner")``: the per-step XLA
+  scan with the Taichi delivery op, what ``simulate`` ran before the kernel);
+* the **peer**: the model as a plain BrainPy 2.8 user writes it
+  (``benchmarks/_brainpy_peer.py``), build + compile + run.
 
-and prints compile time, steps/s, synaptic events per step, peak RSS and the
-ratios.  Timing follows the peer module: a 1-step warm-up run (trace + compile
-+ 1 step), then the main run; DSRunner re-compiles for the main run, and that
-compile time (from ``jax.monitoring``) is subtracted for steady steps/s.
+Ratios are peer time / our time in the same run.  The peer's end-to-end time
+excludes its Python imports, ours (the CLI) includes them.
 
     python benchmarks/joglekar.py --areas 29 --duration 950
 """
@@ -21,7 +28,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -31,72 +41,125 @@ sys.path.insert(0, HERE)
 from _harness import in_subprocess, peak_rss_mb  # noqa: E402
 
 
-def _timed_runs(runner_factory, n_steps, dt):
-    """Warm-up (1 step) then main run; returns timings and per-step E/I counts."""
-    import jax.monitoring
-    from _brainpy_peer import _compile_listener
-
-    runner, inputs_for = runner_factory()
-    t0 = time.perf_counter()
-    runner.run(dt, **inputs_for(0, 1))
-    compile_s = time.perf_counter() - t0
-    first = {k: np.asarray(v) for k, v in runner.mon.items() if k != "ts"}
-    sink = [0.0]
-    listener = _compile_listener(sink)
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        t0 = time.perf_counter()
-        runner.run((n_steps - 1) * dt, **inputs_for(1, n_steps))
-        run_s = time.perf_counter() - t0
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
-    counts = {k: np.concatenate([first[k], np.asarray(runner.mon[k])]) for k in first}
-    return dict(compile_s=compile_s, run_s=run_s, recompile_s=sink[0],
-                steps_per_s=(n_steps - 1) / max(run_s - sink[0], 1e-9), counts=counts)
-
-
-def run_multiarea(args, queue):
-    import brainpy as bp
+def _model(args):
     import brainpy.math as bm
     import multiarea as ma
 
-    if args.backend:
-        ma.ops.set_backend(args.backend)
     model = ma.load_model("joglekar2018", regime=args.regime, n_areas=args.areas,
                           neurons_per_area=args.neurons, p=args.p)
     bm.set_dt(model.dt)
+    return model
+
+
+def _events_per_step(net, p, spikes_E, spikes_I):
+    """Synaptic events per step from per-step E/I spike counts per area."""
+    n_E, n_I = net.E.size[1], net.I.size[1]
+    fan_E = p * (n_E * net.EE.plan.pair_mask.sum(0) + n_I * net.EI.plan.pair_mask.sum(0))
+    fan_I = p * (n_E + n_I)
+    return spikes_E @ fan_E + spikes_I.sum(axis=1) * fan_I
+
+
+def run_cli(args) -> dict:
+    """The command line, timed from launch to exit (a child process)."""
+    with tempfile.TemporaryDirectory() as out:
+        cmd = ["multiarea", "run", "joglekar2018", "--regime", args.regime, "--areas", str(args.areas),
+               "--duration", str(args.duration), "--out", out, "--quiet"]
+        if args.neurons != 2000 or args.p != 0.1:
+            raise SystemExit("the CLI runs the published size (2000 neurons, p = 0.1)")
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+    return dict(total_s=wall, peak_rss_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                command=" ".join(cmd[:-4] + ["--out", "DIR", "--quiet"]))
+
+
+def run_simulate(args, queue, method="kernel"):
+    import multiarea as ma
+
+    model = _model(args)
     t0 = time.perf_counter()
     net = model.build()
     build_s = time.perf_counter() - t0
+    record = ma.simulate(net, args.duration, inputs=[model.stimulus(net)], progress_bar=False,
+                         chunk_ms=100.0, method=method)
+    total_s = time.perf_counter() - t0
+    queue.put(dict(build_s=build_s, total_s=total_s, spikes=int(record.steps.size),
+                   peak_rss_mb=peak_rss_mb()))
+
+
+def run_dsrunner(args, queue):
+    run_simulate(args, queue, method="dsrunner")
+
+
+def run_kernel(args, queue):
+    """Bare kernel loop and the per-phase profile of a step."""
+    from multiarea.engine import NetworkKernel
+
+    model = _model(args)
     n_steps = int(round(args.duration / model.dt))
+    calls = [(a, min(a + 1000, n_steps)) for a in range(0, n_steps, 1000)]
 
-    def factory():
-        runner = bp.DSRunner(net, monitors={"E": lambda: net.E.spike.sum(axis=1),
-                                            "I": lambda: net.I.spike.sum(axis=1)},
-                             inputs=[model.stimulus(net)], dt=model.dt, progress_bar=False)
-        return runner, lambda a, b: {}
+    def stimulus(net, steps):
+        pulse = model.stimulus(net)[1]
+        stim = np.zeros((steps.size, 2, net.n_areas), np.float32)
+        stim[:, 0] = pulse.values(steps, model.dt)[:, :, 0]
+        return stim
 
-    res = _timed_runs(factory, n_steps, model.dt)
-    # synaptic events: each spike times the expected fan-out of its neuron
-    n_E, n_I = net.E.size[1], net.I.size[1]
-    fan_E = model.params["p"] * (n_E * net.EE.plan.pair_mask.sum(0) + n_I * net.EI.plan.pair_mask.sum(0))
-    fan_I = model.params["p"] * (n_E + n_I)
-    events = res["counts"]["E"] @ fan_E + res["counts"]["I"].sum(axis=1) * fan_I
-    res.update(build_s=build_s, events_per_step=float(events.mean()), peak_rss_mb=peak_rss_mb(),
-               backend=ma.ops.get_backend(), rate_E=res["counts"]["E"].sum(0) / (n_E * args.duration * 1e-3))
-    queue.put(res)
+    def loop(deliver):
+        net = model.build()
+        kernel = NetworkKernel(net, deliver=deliver)
+        t0 = time.perf_counter()
+        kernel.run(stimulus(net, np.arange(1)))  # trace + compile + 1 step
+        first_s = time.perf_counter() - t0
+        words, run_s = [], 0.0
+        for a, b in calls:
+            stim = stimulus(net, np.arange(a, b) + 1)
+            t0 = time.perf_counter()
+            words.append(kernel.run(stim))
+            run_s += time.perf_counter() - t0
+        return net, kernel, np.concatenate(words), first_s, run_s
+
+    net, kernel, words, compile_s, run_s = loop(True)
+    profile = getattr(args, "profile", True)
+    _, _, _, _, neuron_s = loop(False) if profile else (None,) * 4 + (float("nan"),)
+    # per-call overhead: 200 one-step calls vs the same 200 steps in one call
+    t0 = time.perf_counter()
+    for _ in range(200):
+        kernel.run(np.zeros((1, 2, net.n_areas), np.float32))
+    one_step_calls = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    kernel.run(np.zeros((200, 2, net.n_areas), np.float32))
+    one_call = time.perf_counter() - t0
+    call_overhead_s = (one_step_calls - one_call) / 199
+    # recording: converting the words of the whole run to (step, neuron) pairs
+    from multiarea.engine import words_to_pairs
+    t0 = time.perf_counter()
+    for (a, b) in calls:
+        words_to_pairs(words[a:b], kernel.word_neurons, a)
+    convert_s = time.perf_counter() - t0
+
+    bits = np.unpackbits(words.view(np.uint8), bitorder="little").reshape(words.shape[0], -1, 32)
+    split = net.n_areas * kernel.words_E
+    spikes_E = bits[:, :split].reshape(words.shape[0], net.n_areas, -1).sum(-1)
+    spikes_I = bits[:, split:].reshape(words.shape[0], net.n_areas, -1).sum(-1)
+    events = _events_per_step(net, model.params["p"], spikes_E, spikes_I)
+    steps = words.shape[0]
+    queue.put(dict(compile_s=compile_s, run_s=run_s, steps_per_s=steps / run_s,
+                   events_per_step=float(events.mean()), steps=steps,
+                   neuron_ms=1e3 * neuron_s / steps, step_ms=1e3 * run_s / steps,
+                   call_overhead_ms=1e3 * call_overhead_s, calls=len(calls),
+                   convert_ms=1e3 * convert_s / steps, peak_rss_mb=peak_rss_mb(),
+                   rate_E=spikes_E.sum(0) / (net.E.size[1] * args.duration * 1e-3)))
 
 
 def run_peer(args, queue):
-    import brainpy.math as bm
     from _brainpy_peer import _load_joglekar, build_brainpy_peer, run_brainpy_peer
-    import multiarea as ma
 
-    model = ma.load_model("joglekar2018", regime=args.regime, n_areas=args.areas,
-                          neurons_per_area=args.neurons, p=args.p)
+    model = _model(args)
     p = model.params
     n_E = int(round(p["neurons_per_area"] * p["excitatory_fraction"]))
-    bm.set_dt(model.dt)
     hier, fln, delay = _load_joglekar(args.areas)
     params = {k: p[k] for k in ("VextE", "VextI", "muIE", "muEE", "wII", "wEE", "wIE", "wEI",
                                 "alpha", "p", "sigma", "tau_E", "tau_I", "tau_ref", "V_rest",
@@ -108,7 +171,7 @@ def run_peer(args, queue):
     r = run_brainpy_peer(net, args.duration, p["stimulus_mV"], p["stimulus_start_ms"],
                          p["stimulus_duration_ms"], dt=model.dt)
     queue.put(dict(build_s=build_s, compile_s=r["compile_s"], run_s=r["run_s"],
-                   recompile_s=r["run_recompile_s"], steps_per_s=r["steps_per_s"],
+                   total_s=build_s + r["compile_s"] + r["run_s"], steps_per_s=r["steps_per_s"],
                    peak_rss_mb=peak_rss_mb(), rate_E=r["rate_E_hz"]))
 
 
@@ -119,31 +182,60 @@ def main(argv=None):
     ap.add_argument("--regime", default="asynchronous-weak")
     ap.add_argument("--neurons", type=int, default=2000, help="neurons per area")
     ap.add_argument("--p", type=float, default=0.1, help="connection probability")
-    ap.add_argument("--backend", default=None, help="multiarea op backend")
     ap.add_argument("--no-peer", action="store_true", help="skip the BrainPy peer")
+    ap.add_argument("--no-dsrunner", action="store_true", help="skip the DSRunner path")
     args = ap.parse_args(argv)
 
     print(f"Joglekar 2018, {args.regime}: {args.areas} areas x {args.neurons} neurons, "
-          f"p={args.p}, {args.duration} ms, dt 0.1 ms")
-    rows = {"multiarea": in_subprocess(run_multiarea, args)}
-    if not args.no_peer:
-        rows["brainpy-2.8"] = in_subprocess(run_peer, args)
-    print(f"{'':12} {'build s':>8} {'compile s':>9} {'total s':>8} {'steps/s':>9} {'peak RSS MB':>11}")
-    for name, r in rows.items():
-        total = r["build_s"] + r["compile_s"] + r["run_s"]
-        r["total_s"] = total
-        print(f"{name:12} {r['build_s']:8.2f} {r['compile_s']:9.2f} {total:8.2f} "
-              f"{r['steps_per_s']:9.1f} {r['peak_rss_mb']:11.0f}")
-    ours = rows["multiarea"]
-    ns_per_event = 1e9 / (ours["steps_per_s"] * ours["events_per_step"]) if ours["events_per_step"] else float("nan")
-    print(f"multiarea backend {ours['backend']}: {ours['events_per_step']:.0f} synaptic events/step, "
-          f"{ns_per_event:.1f} ns/event (whole step time / events)")
-    print("multiarea mean E rate per area (Hz): " + " ".join(f"{x:.2f}" for x in ours["rate_E"]))
-    if "brainpy-2.8" in rows:
-        peer = rows["brainpy-2.8"]
+          f"p={args.p}, {args.duration} ms, dt 0.1 ms", flush=True)
+    published = args.neurons == 2000 and args.p == 0.1
+    cli = run_cli(args) if published else None
+    sim = in_subprocess(run_simulate, args)
+    ker = in_subprocess(run_kernel, args)
+    dsr = None if args.no_dsrunner else in_subprocess(run_dsrunner, args)
+    peer = None if args.no_peer else in_subprocess(run_peer, args)
+    steps = ker["steps"]
+
+    print(f"\n{'path':44} {'total s':>8} {'steps/s':>8} {'peak RSS MB':>11}")
+    if cli:
+        print(f"{'CLI (user path, records every spike)':44} {cli['total_s']:8.2f} "
+              f"{steps / cli['total_s']:8.0f} {cli['peak_rss_mb']:11.0f}")
+    print(f"{'simulate() in a script (build + run + record)':44} {sim['total_s']:8.2f} "
+          f"{steps / sim['total_s']:8.0f} {sim['peak_rss_mb']:11.0f}")
+    print(f"{'bare kernel loop (steady, no conversion)':44} {ker['run_s']:8.2f} "
+          f"{ker['steps_per_s']:8.0f} {ker['peak_rss_mb']:11.0f}")
+    if dsr:
+        print(f"{'simulate(method=dsrunner) (the path before)':44} {dsr['total_s']:8.2f} "
+              f"{steps / dsr['total_s']:8.0f} {dsr['peak_rss_mb']:11.0f}")
+    if peer:
+        print(f"{'brainpy-2.8 peer: build + compile + run':44} {peer['total_s']:8.2f} "
+              f"{steps / peer['total_s']:8.0f} {peer['peak_rss_mb']:11.0f}")
+        print(f"{'brainpy-2.8 peer: steady (compile excluded)':44} {'':8} {peer['steps_per_s']:8.0f}")
+
+    step = ker["step_ms"]
+    delivery = step - ker["neuron_ms"]
+    overhead = ker["call_overhead_ms"] * ker["calls"] / steps
+    print(f"\nper-phase profile of a step, kernel path (mean over {steps} steps, "
+          f"{ker['events_per_step']:.0f} synaptic events/step):")
+    for name, ms in (("neuron update (LIF, noise, spike words)", ker["neuron_ms"]),
+                     ("synaptic delivery (4 fused projections)", delivery),
+                     ("call overhead (1000 steps/call)", overhead),
+                     ("recording (words -> (step, neuron) pairs)", ker["convert_ms"])):
+        print(f"  {name:44} {1e3 * ms:8.1f} us")
+    print(f"  {'per synaptic event (delivery / events)':44} {1e6 * delivery / ker['events_per_step']:8.1f} ns")
+    print(f"  kernel compile + first step {ker['compile_s']:.2f} s; one custom call costs "
+          f"{1e3 * ker['call_overhead_ms']:.0f} us beyond its steps")
+
+    if peer:
+        print("\nmultiarea mean E rate per area (Hz): " + " ".join(f"{x:.2f}" for x in ker["rate_E"]))
         print("brainpy    mean E rate per area (Hz): " + " ".join(f"{x:.2f}" for x in peer["rate_E"]))
-        print(f"ratio multiarea / brainpy-2.8: end to end {peer['total_s'] / ours['total_s']:.2f}x, "
-              f"steady steps/s {ours['steps_per_s'] / peer['steps_per_s']:.2f}x")
+        print("\nratios (brainpy-2.8 / multiarea, same run):")
+        if cli:
+            print(f"  CLI end to end            {peer['total_s'] / cli['total_s']:6.2f}x")
+        print(f"  simulate() end to end     {peer['total_s'] / sim['total_s']:6.2f}x")
+        print(f"  steady steps/s            {ker['steps_per_s'] / peer['steps_per_s']:6.2f}x")
+        if dsr:
+            print(f"  DSRunner path end to end  {peer['total_s'] / dsr['total_s']:6.2f}x")
 
 
 if __name__ == "__main__":

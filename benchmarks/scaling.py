@@ -1,7 +1,8 @@
 """Scaling of the multiarea Joglekar model: steps/s and peak RSS vs size.
 
-Each configuration runs in its own subprocess (asynchronous-weak regime,
-spontaneous activity, 200 ms by default), with the connection probability
+Each configuration runs the whole-step kernel (``simulate``'s path; steady
+steps/s after compilation) in its own subprocess (asynchronous-weak regime,
+200 ms by default: spontaneous activity), with the connection probability
 scaled to keep the in-degree per area pair at that of the reference model
 (p = 0.1 x 2000 / neurons per area, ~200 inputs):
 
@@ -15,25 +16,24 @@ import sys
 from types import SimpleNamespace
 
 from _harness import in_subprocess
-from joglekar import run_multiarea
+from joglekar import run_kernel
 
 
-def _run(areas, neurons, duration, backend):
+def _run(areas, neurons, duration):
     args = SimpleNamespace(regime="asynchronous-weak", areas=areas, neurons=neurons,
-                           p=min(1.0, 0.1 * 2000 / neurons), duration=duration, backend=backend)
-    return in_subprocess(run_multiarea, args)
+                           p=min(1.0, 0.1 * 2000 / neurons), duration=duration, profile=False)
+    return in_subprocess(run_kernel, args)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=200.0, help="simulated ms per run")
-    ap.add_argument("--backend", default=None)
     ap.add_argument("--memory", action="store_true", help="peak RSS at 29 x 2000 and 29 x 20000")
     args = ap.parse_args(argv)
     if args.memory:
         print(f"{'areas':>5} {'neurons/area':>12} {'p':>6} {'steps/s':>8} {'peak RSS MB':>11}")
         for neurons in (2000, 20000):
-            r = _run(29, neurons, args.duration, args.backend)
+            r = _run(29, neurons, args.duration)
             print(f"{29:5d} {neurons:12d} {min(1.0, 200 / neurons):6.3f} {r['steps_per_s']:8.1f} "
                   f"{r['peak_rss_mb']:11.0f}", flush=True)
         return
@@ -43,7 +43,7 @@ def main(argv=None):
     for areas in (2, 8, 29):
         cells = []
         for neurons in sizes:
-            r = _run(areas, neurons, args.duration, args.backend)
+            r = _run(areas, neurons, args.duration)
             cells.append(f"{r['steps_per_s']:10.1f}")
         print(f"{areas:5d} " + " ".join(cells), flush=True)
 

@@ -69,19 +69,22 @@ class NetworkKernel:
     Args:
         net: the network (its Variables are read before and written after
             every :meth:`run`).
+        deliver: False skips the synaptic delivery (neuron updates only; for
+            profiling the phases of a step).
 
     Raises:
         ValueError: the network cannot take the fast path
             (see :func:`unsupported_reason`).
     """
 
-    def __init__(self, net: MultiAreaNetwork):
+    def __init__(self, net: MultiAreaNetwork, deliver: bool = True):
         reason = unsupported_reason(net)
         if reason:
             raise ValueError(reason)
         from .ops import _event_taichi, _network_taichi
 
         self.net = net
+        self.deliver = bool(deliver)
         self.n_areas, self.n_E, self.n_I = net.n_areas, net.E.size[1], net.I.size[1]
         self.words_E, self.words_I = -(-self.n_E // 32), -(-self.n_I // 32)
         self.n_words = self.n_areas * (self.words_E + self.words_I)
@@ -123,7 +126,7 @@ class NetworkKernel:
     def _call(self):
         n_static = len(self._static) + 1 + len(self._tables)  # + stim
         aliases = {n_static + i: i for i in range(9)}
-        op, n_words = self._op, self.n_words
+        op, n_words, deliver = self._op, self.n_words, self.deliver
         scratch = 4 * self.n_areas * max(self.n_E, self.n_I)  # one row's synapses per task
 
         def call(static, stim, tables, state):
@@ -132,7 +135,7 @@ class NetworkKernel:
             outs.append(jax.ShapeDtypeStruct((stim.shape[0], n_words), jnp.uint32))
             outs.append(jax.ShapeDtypeStruct((scratch,), jnp.int32))
             result = op(*static, stim, *tables, *flat, outs=outs, input_output_aliases=aliases,
-                        repeat=stim.shape[0])
+                        repeat=stim.shape[0], deliver=deliver)
             return tuple(r.reshape(x.shape) for r, x in zip(result[:9], state)), result[9]
 
         return jax.jit(call, donate_argnums=(3,))

@@ -236,7 +236,8 @@ def network_step(
         ring_II: ti.types.ndarray(dtype=_F32, ndim=1),
         clock: ti.types.ndarray(dtype=_I32, ndim=1),          # (2,) step t, step k of this call
         words: ti.types.ndarray(dtype=_U32, ndim=2),          # (K, W) spikes
-        row_offset: ti.types.ndarray(dtype=_I32, ndim=1)):    # (4 n_areas * max n_post,) scratch
+        row_offset: ti.types.ndarray(dtype=_I32, ndim=1),     # (4 n_areas * max n_post,) scratch
+        deliver: ti.template()):                              # False: neuron updates only (profiling)
     n_areas = stim.shape[2]
     n_E, n_I = V_E.shape[0] // n_areas, V_I.shape[0] // n_areas
     wE, wI = (n_E + 31) // 32, (n_I + 31) // 32
@@ -257,7 +258,7 @@ def network_step(
     # order gives every share all four projections of its targets, so the
     # heavy E->E / E->I tasks do not all land on one thread.
     for task in range(4 * n_areas * _TASK_PAD):
-        if task % _TASK_PAD == 0:
+        if ti.static(deliver) and task % _TASK_PAD == 0:
             row = task // _TASK_PAD
             tgt, proj = row // 4, row % 4  # target-major: contiguous thread shares stay balanced
             if proj == 0:
