@@ -33,6 +33,8 @@ __all__ = ["NetworkKernel", "unsupported_reason", "words_to_pairs"]
 
 _WORD_BYTES_PER_CALL = 64 << 20  #: spike words one call may write (bounds steps per call)
 _PAD32 = np.uint32(0xFFFFFFFF)
+#: steps unrolled into one kernel launch (a launch and its tasks cost tens of us each)
+STEPS_PER_LAUNCH = 4
 
 
 def unsupported_reason(net, inputs=()) -> str | None:
@@ -131,20 +133,22 @@ class NetworkKernel:
 
         def call(static, stim, tables, state):
             flat = [x.reshape(-1) for x in state]  # the kernel indexes flat arrays
+            n_steps = stim.shape[0]
             outs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in flat]
-            outs.append(jax.ShapeDtypeStruct((stim.shape[0], n_words), jnp.uint32))
+            outs.append(jax.ShapeDtypeStruct((n_steps, n_words), jnp.uint32))
             outs.append(jax.ShapeDtypeStruct((scratch,), jnp.int32))
             result = op(*static, stim, *tables, *flat, outs=outs, input_output_aliases=aliases,
-                        repeat=stim.shape[0], deliver=deliver)
+                        repeat=-(-n_steps // STEPS_PER_LAUNCH), deliver=deliver,
+                        steps=STEPS_PER_LAUNCH)
             return tuple(r.reshape(x.shape) for r, x in zip(result[:9], state)), result[9]
 
         return jax.jit(call, donate_argnums=(3,))
 
-    def _state(self, t: int):
+    def _state(self, t: int, n_steps: int):
         net = self.net
         return (net.E.V.value, net.I.V.value, net.E.refractory_left.value,
                 net.I.refractory_left.value, net.EE.ring.value, net.EI.ring.value,
-                net.IE.ring.value, net.II.ring.value, jnp.asarray([t, 0], jnp.int32))
+                net.IE.ring.value, net.II.ring.value, jnp.asarray([t, 0, n_steps], jnp.int32))
 
     def _store(self, state, last_words: np.ndarray, t: int) -> None:
         net = self.net
@@ -176,7 +180,7 @@ class NetworkKernel:
         if stim.ndim != 3 or stim.shape[1:] != (2, self.n_areas) or stim.shape[0] < 1:
             raise ValueError(f"stim must have shape (K >= 1, 2, {self.n_areas}), got {stim.shape}")
         t = int(self.net.t.value)
-        state, words = self._call(self._static, jnp.asarray(stim), self._tables, self._state(t))
+        state, words = self._call(self._static, jnp.asarray(stim), self._tables, self._state(t, stim.shape[0]))
         words = np.asarray(words)
         self._store(state, words[-1], t + stim.shape[0])
         return words

@@ -1,12 +1,16 @@
 """Taichi kernel of one whole step of an E/I multi-area network.
 
 One launch of :func:`network_step` advances every neuron of a
-:class:`~multiarea.network.MultiAreaNetwork` by one step and delivers the
-step's spikes through its four fused projections (E->E, E->I, I->E, I->I).
-``multiarea.engine`` launches it ``K`` times per XLA custom call (the handler's
-``repeat``), so a chunk of ``K`` steps is one call: no XLA scan iteration, no
-Python and no DSRunner per step.  The network's state lives in XLA's buffers,
-aliased in place.
+:class:`~multiarea.network.MultiAreaNetwork` by ``steps`` steps (unrolled at
+compile time), each step updating all neurons and delivering their spikes
+through the four fused projections (E->E, E->I, I->E, I->I).
+``multiarea.engine`` launches it ``ceil(K / steps)`` times per XLA custom call
+(the handler's ``repeat``), so a chunk of ``K`` steps is one call: no XLA scan
+iteration, no Python and no DSRunner per step.  The network's state lives in
+XLA's buffers, aliased in place.  On this project's 2-core VM a launch costs
+~50 us and each parallel task inside it ~30-60 us (waking Taichi's worker
+threads), so a step has two parallel tasks and launches are shared by
+``steps`` steps.
 
 Semantics are those of the pure-JAX reference (``LIF.update``,
 ``_EINetwork.update`` and ``_event_jax.event_current``), bit for bit:
@@ -234,49 +238,55 @@ def network_step(
         ring_EI: ti.types.ndarray(dtype=_F32, ndim=1),        # (D * n_areas * n_I,)
         ring_IE: ti.types.ndarray(dtype=_F32, ndim=1),
         ring_II: ti.types.ndarray(dtype=_F32, ndim=1),
-        clock: ti.types.ndarray(dtype=_I32, ndim=1),          # (2,) step t, step k of this call
+        clock: ti.types.ndarray(dtype=_I32, ndim=1),          # (3,) step t, step k of the call, steps K of the call
         words: ti.types.ndarray(dtype=_U32, ndim=2),          # (K, W) spikes
         row_offset: ti.types.ndarray(dtype=_I32, ndim=1),     # (4 n_areas * max n_post,) scratch
-        deliver: ti.template()):                              # False: neuron updates only (profiling)
+        deliver: ti.template(),                               # False: neuron updates only (profiling)
+        steps: ti.template()):                                # steps per launch
     n_areas = stim.shape[2]
     n_E, n_I = V_E.shape[0] // n_areas, V_I.shape[0] // n_areas
     wE, wI = (n_E + 31) // 32, (n_I + 31) // 32
     D_EE, D_EI = ring_EE.shape[0] // (n_areas * n_E), ring_EI.shape[0] // (n_areas * n_I)
     D_IE, D_II = ring_IE.shape[0] // (n_areas * n_E), ring_II.shape[0] // (n_areas * n_I)
-    t, k = clock[0], clock[1]
-    for w in range(n_areas * (wE + wI)):
-        if w < n_areas * wE:
-            _lif_word(0, w // wE, w % wE, n_E, t, k, w, V_E, left_E, vext_E, ring_EE, D_EE,
-                      ring_IE, D_IE, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
-        else:
-            u = w - n_areas * wE
-            _lif_word(1, u // wI, u % wI, n_I, t, k, w, V_I, left_I, vext_I, ring_EI, D_EI,
-                      ring_II, D_II, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
-    # One (target area, projection) per task.  Taichi's CPU backend splits a
-    # parallel range into one contiguous share per thread (and does not split
-    # short ranges): the padding makes the range long, and the target-major
-    # order gives every share all four projections of its targets, so the
-    # heavy E->E / E->I tasks do not all land on one thread.
-    for task in range(4 * n_areas * _TASK_PAD):
-        if ti.static(deliver) and task % _TASK_PAD == 0:
-            row = task // _TASK_PAD
-            tgt, proj = row // 4, row % 4  # target-major: contiguous thread shares stay balanced
-            if proj == 0:
-                _deliver(0, tgt, t, k, ring_EE, D_EE, n_E, 0, wE, words, weights, proj_ids,
-                         pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
-                         delay_guide, counter_mix, row, row_offset)
-            elif proj == 1:
-                _deliver(1, tgt, t, k, ring_EI, D_EI, n_I, 0, wE, words, weights, proj_ids,
-                         pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
-                         delay_guide, counter_mix, row, row_offset)
-            elif proj == 2:
-                _deliver(2, tgt, t, k, ring_IE, D_IE, n_E, n_areas * wE, wI, words, weights,
-                         proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
-                         delay_tables, delay_guide, counter_mix, row, row_offset)
+    t0, k0, n_call = clock[0], clock[1], clock[2]
+    for s in ti.static(range(steps)):  # unrolled: one launch per `steps` steps
+        t, k = t0 + s, k0 + s  # steps past the call's n_call steps do nothing
+        for w in range(n_areas * (wE + wI)):
+            if k >= n_call:
+                pass
+            elif w < n_areas * wE:
+                _lif_word(0, w // wE, w % wE, n_E, t, k, w, V_E, left_E, vext_E, ring_EE, D_EE,
+                          ring_IE, D_IE, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
             else:
-                _deliver(3, tgt, t, k, ring_II, D_II, n_I, n_areas * wE, wI, words, weights,
-                         proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
-                         delay_tables, delay_guide, counter_mix, row, row_offset)
+                u = w - n_areas * wE
+                _lif_word(1, u // wI, u % wI, n_I, t, k, w, V_I, left_I, vext_I, ring_EI, D_EI,
+                          ring_II, D_II, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
+        # One (target area, projection) per task.  Taichi's CPU backend splits a
+        # parallel range into one contiguous share per thread (and does not split
+        # short ranges): the padding makes the range long, and the target-major
+        # order gives every share all four projections of its targets, so the
+        # heavy E->E / E->I tasks do not all land on one thread.
+        for task in range(4 * n_areas * _TASK_PAD):
+            if ti.static(deliver) and task % _TASK_PAD == 0 and k < n_call:
+                row = task // _TASK_PAD
+                tgt, proj = row // 4, row % 4  # target-major: contiguous thread shares stay balanced
+                if proj == 0:
+                    _deliver(0, tgt, t, k, ring_EE, D_EE, n_E, 0, wE, words, weights, proj_ids,
+                             pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
+                             delay_guide, counter_mix, row, row_offset)
+                elif proj == 1:
+                    _deliver(1, tgt, t, k, ring_EI, D_EI, n_I, 0, wE, words, weights, proj_ids,
+                             pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
+                             delay_guide, counter_mix, row, row_offset)
+                elif proj == 2:
+                    _deliver(2, tgt, t, k, ring_IE, D_IE, n_E, n_areas * wE, wI, words, weights,
+                             proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
+                             delay_tables, delay_guide, counter_mix, row, row_offset)
+                else:
+                    _deliver(3, tgt, t, k, ring_II, D_II, n_I, n_areas * wE, wI, words, weights,
+                             proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
+                             delay_tables, delay_guide, counter_mix, row, row_offset)
     for _ in range(1):
-        clock[0] = t + 1
-        clock[1] = k + 1
+        done = ti.min(steps, n_call - k0)
+        clock[0] = t0 + done
+        clock[1] = k0 + done
