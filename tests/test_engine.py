@@ -128,6 +128,14 @@ def _network_taichi_fma_kernel():
     return fma32_kernel
 
 
+def test_neuron_updates_alone_deliver_nothing():
+    net = _model().build()
+    words = NetworkKernel(net, deliver=False).run(np.zeros((300, 2, 2), np.float32))
+    assert np.unpackbits(words.view(np.uint8)).sum() > 10          # driven by V_ext and noise
+    for proj in (net.EE, net.EI, net.IE, net.II):
+        assert not np.any(np.asarray(proj.ring.value))
+
+
 def test_words_to_pairs_by_hand():
     word_neurons = np.array([np.r_[np.arange(10), [-1] * 22], np.r_[np.arange(10, 20), [-1] * 22]], np.int32)
     words = np.array([[0b101, 0], [0, 1 << 9]], np.uint32)

@@ -15,6 +15,25 @@ def _run(pop, duration, monitors, dt):
     return runner.mon
 
 
+def test_noise_is_a_function_of_seed_step_and_neuron():
+    from multiarea.ops import _rng
+
+    pop = LIF((3, 1000), sigma=3.0, seed=11, dt=0.1)
+    z = np.asarray(pop.noise(jnp.int32(7)))
+    index = _rng.noise_index(_rng.noise_key(11), np.uint32(7), np.arange(3000, dtype=np.uint32))
+    np.testing.assert_array_equal(z.ravel(), _rng.normal_table()[index])   # host == traced
+    assert not np.array_equal(z, np.asarray(pop.noise(jnp.int32(8))))     # steps differ
+    assert not np.array_equal(z, np.asarray(LIF((3, 1000), sigma=3.0, seed=12).noise(jnp.int32(7))))
+    draws = np.concatenate([np.asarray(pop.noise(jnp.int32(s))).ravel() for s in range(300)])
+    assert abs(draws.mean()) < 4 / np.sqrt(draws.size)                    # 900,000 draws
+    assert draws.var() == pytest.approx(1.0, abs=0.01)
+    from scipy import stats
+    assert stats.kstest(draws[:200_000], "norm").pvalue > 1e-3
+    table = _rng.normal_table()
+    assert table.size == 2 ** 16 and np.all(np.diff(table) > 0)
+    assert table.astype(np.float64).mean() == 0.0 and table.astype(np.float64).var() == pytest.approx(1, abs=1e-7)
+
+
 def test_noiseless_rate_matches_closed_form():
     dt = 0.01
     drive = np.array([22.0, 25.0, 30.0, 40.0, 19.0])  # last is sub-threshold

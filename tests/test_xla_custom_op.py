@@ -77,6 +77,15 @@ def fill_index(out: ti.types.ndarray(dtype=ti.i32, ndim=1)):
         out[i] = i
 
 
+@ti.kernel
+def step_counter(state_in: ti.types.ndarray(dtype=ti.i32, ndim=1),
+                 state: ti.types.ndarray(dtype=ti.i32, ndim=1),
+                 trace: ti.types.ndarray(dtype=ti.i32, ndim=1)):
+    for _ in range(1):
+        trace[state[0]] = state[0] * state[0]  # what "step" state[0] wrote
+        state[0] += 1
+
+
 def _sds(shape, dtype):
     return jax.ShapeDtypeStruct(shape, dtype)
 
@@ -171,6 +180,17 @@ def test_input_output_alias_ring_buffer():
     buf = run(-jnp.ones((depth, n), jnp.float32))
     # steps 0..5 wrote rows 0,1,2,3,0,1 -> last writes: row0=4, row1=5, row2=2, row3=3
     np.testing.assert_array_equal(np.asarray(buf), np.repeat([[4.0], [5.0], [2.0], [3.0]], n, 1))
+
+
+def test_repeat_launches_the_kernel_k_times_in_one_call():
+    op = XLACustomOp(cpu_kernel=step_counter)
+    state, trace = jax.jit(lambda s: op(s, outs=[_sds((1,), jnp.int32), _sds((6,), jnp.int32)],
+                                        input_output_aliases={0: 0}, repeat=5))(jnp.zeros(1, jnp.int32))
+    assert int(state[0]) == 5
+    np.testing.assert_array_equal(np.asarray(trace), [0, 1, 4, 9, 16, 0])  # zeroed once, before launch 1
+    for bad in (0, -1, 2.0, True):
+        with pytest.raises(ValueError, match="repeat must be an int >= 1"):
+            op(jnp.zeros(1, jnp.int32), outs=[_sds((1,), jnp.int32), _sds((6,), jnp.int32)], repeat=bad)
 
 
 def test_vmap_sequential():
