@@ -65,6 +65,13 @@ def _stack_padded(arrays, fill, extra: int) -> np.ndarray:
     return out
 
 
+def _min_delay(plan) -> int:
+    """Shortest delay (steps) any synapse of ``plan`` can have."""
+    constant = plan.constant_delay[plan.pair_mask]
+    drawn = 1 + (plan.delay_tables == 0).sum(axis=-1)[plan.pair_mask]
+    return int(np.where(constant > 0, constant, drawn).min())
+
+
 class NetworkKernel:
     """Runs a :class:`MultiAreaNetwork` on the whole-step Taichi kernel.
 
@@ -123,12 +130,15 @@ class NetworkKernel:
         self._op = ops.XLACustomOp(cpu_kernel=_network_taichi.network_step, name="network_step",
                                    zero_outputs=False)
         self.max_steps_per_call = max(1, _WORD_BYTES_PER_CALL // (4 * self.n_words))
+        #: shortest synaptic delay (steps) of any projection
+        self.min_delay = min(_min_delay(p.plan) for p in projections)
 
     @functools.cached_property
     def _call(self):
         n_static = len(self._static) + 1 + len(self._tables)  # + stim
         aliases = {n_static + i: i for i in range(9)}
         op, n_words, deliver = self._op, self.n_words, self.deliver
+        pipelined = self.min_delay >= 2
         scratch = 4 * self.n_areas * max(self.n_E, self.n_I)  # one row's synapses per task
 
         def call(static, stim, tables, state):
@@ -139,7 +149,7 @@ class NetworkKernel:
             outs.append(jax.ShapeDtypeStruct((scratch,), jnp.int32))
             result = op(*static, stim, *tables, *flat, outs=outs, input_output_aliases=aliases,
                         repeat=-(-n_steps // STEPS_PER_LAUNCH), deliver=deliver,
-                        steps=STEPS_PER_LAUNCH)
+                        steps=STEPS_PER_LAUNCH, pipelined=pipelined)
             return tuple(r.reshape(x.shape) for r, x in zip(result[:9], state)), result[9]
 
         return jax.jit(call, donate_argnums=(3,))

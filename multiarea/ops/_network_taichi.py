@@ -205,6 +205,78 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
                         ring[row_offset[scratch + i]] += w
 
 
+def _phase_steps(phase: int, pipelined: bool) -> tuple[int, int]:
+    """``(step whose neurons update, step whose spikes are delivered)`` in phase
+    ``phase`` of a launch (-1: none).
+
+    Unpipelined: update 0, deliver 0, update 1, deliver 1, ... (two parallel
+    tasks per step).  Pipelined, when every delay is at least 2 steps: update
+    0, then deliver s together with update s + 1, ..., deliver the last step.
+    That is safe because delivering step s's spikes writes only ring slots
+    >= s + 2 and clears slot s, while updating step s + 1 reads slot s + 1;
+    every ring cell still receives its additions in the same order.
+    """
+    if pipelined:
+        return phase, phase - 1
+    return (phase // 2, -1) if phase % 2 == 0 else (-1, phase // 2)
+
+
+@ti.func
+def _share(it: ti.i32, n: ti.i32, span_bits: ti.i32) -> ti.i32:
+    """First of the ``n`` items handled by iteration ``it`` of a range of
+    ``2**span_bits`` iterations (items spread evenly; ``n <= 2**span_bits``)."""
+    return ti.cast((ti.cast(it, ti.i64) * n) >> span_bits, ti.i32)
+
+
+@ti.func
+def _lif_any_word(w: ti.i32, t: ti.i32, k: ti.i32, n_areas: ti.i32, n_E: ti.i32, n_I: ti.i32,
+                  wE: ti.i32, wI: ti.i32, D_EE: ti.i32, D_EI: ti.i32, D_IE: ti.i32, D_II: ti.i32,
+                  V_E: ti.template(), V_I: ti.template(), left_E: ti.template(),
+                  left_I: ti.template(), vext_E: ti.template(), vext_I: ti.template(),
+                  ring_EE: ti.template(), ring_EI: ti.template(), ring_IE: ti.template(),
+                  ring_II: ti.template(), stim: ti.template(), lif_f: ti.template(),
+                  lif_i: ti.template(), ref_words: ti.template(), normal: ti.template(),
+                  words: ti.template()):
+    """Word ``w`` (E words first, area-major, then I words) of step ``k``."""
+    if w < n_areas * wE:
+        _lif_word(0, w // wE, w % wE, n_E, t, k, w, V_E, left_E, vext_E, ring_EE, D_EE, ring_IE,
+                  D_IE, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
+    else:
+        u = w - n_areas * wE
+        _lif_word(1, u // wI, u % wI, n_I, t, k, w, V_I, left_I, vext_I, ring_EI, D_EI, ring_II,
+                  D_II, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
+
+
+@ti.func
+def _deliver_row(row: ti.i32, t: ti.i32, k: ti.i32, n_areas: ti.i32, n_E: ti.i32, n_I: ti.i32,
+                 wE: ti.i32, wI: ti.i32, D_EE: ti.i32, D_EI: ti.i32, D_IE: ti.i32, D_II: ti.i32,
+                 ring_EE: ti.template(), ring_EI: ti.template(), ring_IE: ti.template(),
+                 ring_II: ti.template(), words: ti.template(), weights: ti.template(),
+                 proj_ids: ti.template(), pair_delay: ti.template(), conn_keys: ti.template(),
+                 geometric: ti.template(), geo_len: ti.template(), geo_guide: ti.template(),
+                 delay_tables: ti.template(), delay_guide: ti.template(),
+                 counter_mix: ti.template(), row_offset: ti.template()):
+    """Row ``row`` = (target area ``row // 4``, projection ``row % 4``): target-major,
+    so that contiguous shares of rows hold all four projections of their targets."""
+    tgt, proj = row // 4, row % 4
+    if proj == 0:
+        _deliver(0, tgt, t, k, ring_EE, D_EE, n_E, 0, wE, words, weights, proj_ids, pair_delay,
+                 conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide, counter_mix,
+                 row, row_offset)
+    elif proj == 1:
+        _deliver(1, tgt, t, k, ring_EI, D_EI, n_I, 0, wE, words, weights, proj_ids, pair_delay,
+                 conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide, counter_mix,
+                 row, row_offset)
+    elif proj == 2:
+        _deliver(2, tgt, t, k, ring_IE, D_IE, n_E, n_areas * wE, wI, words, weights, proj_ids,
+                 pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide,
+                 counter_mix, row, row_offset)
+    else:
+        _deliver(3, tgt, t, k, ring_II, D_II, n_I, n_areas * wE, wI, words, weights, proj_ids,
+                 pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide,
+                 counter_mix, row, row_offset)
+
+
 @ti.kernel
 def network_step(
         lif_f: ti.types.ndarray(dtype=_F32, ndim=2),          # (2, LIF_F_ROWS) E, I
@@ -242,50 +314,42 @@ def network_step(
         words: ti.types.ndarray(dtype=_U32, ndim=2),          # (K, W) spikes
         row_offset: ti.types.ndarray(dtype=_I32, ndim=1),     # (4 n_areas * max n_post,) scratch
         deliver: ti.template(),                               # False: neuron updates only (profiling)
-        steps: ti.template()):                                # steps per launch
+        steps: ti.template(),                                 # steps per launch
+        pipelined: ti.template()):                            # all delays >= 2 steps (see _phase_steps)
     n_areas = stim.shape[2]
     n_E, n_I = V_E.shape[0] // n_areas, V_I.shape[0] // n_areas
     wE, wI = (n_E + 31) // 32, (n_I + 31) // 32
     D_EE, D_EI = ring_EE.shape[0] // (n_areas * n_E), ring_EI.shape[0] // (n_areas * n_I)
     D_IE, D_II = ring_IE.shape[0] // (n_areas * n_E), ring_II.shape[0] // (n_areas * n_I)
+    n_words, n_rows = n_areas * (wE + wI), 4 * n_areas
+    # One parallel range per phase, of 2**span_bits iterations over which the
+    # words and the (target area, projection) rows are spread evenly: Taichi's
+    # CPU backend gives each thread one contiguous share of a range (and runs
+    # short ranges on one thread), so both kinds of work must be spread over
+    # the whole range for the shares to balance.
+    span_bits = 12
+    while (1 << span_bits) < ti.max(n_rows * _TASK_PAD, n_words):
+        span_bits += 1
     t0, k0, n_call = clock[0], clock[1], clock[2]
-    for s in ti.static(range(steps)):  # unrolled: one launch per `steps` steps
-        t, k = t0 + s, k0 + s  # steps past the call's n_call steps do nothing
-        for w in range(n_areas * (wE + wI)):
-            if k >= n_call:
-                pass
-            elif w < n_areas * wE:
-                _lif_word(0, w // wE, w % wE, n_E, t, k, w, V_E, left_E, vext_E, ring_EE, D_EE,
-                          ring_IE, D_IE, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
-            else:
-                u = w - n_areas * wE
-                _lif_word(1, u // wI, u % wI, n_I, t, k, w, V_I, left_I, vext_I, ring_EI, D_EI,
-                          ring_II, D_II, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
-        # One (target area, projection) per task.  Taichi's CPU backend splits a
-        # parallel range into one contiguous share per thread (and does not split
-        # short ranges): the padding makes the range long, and the target-major
-        # order gives every share all four projections of its targets, so the
-        # heavy E->E / E->I tasks do not all land on one thread.
-        for task in range(4 * n_areas * _TASK_PAD):
-            if ti.static(deliver) and task % _TASK_PAD == 0 and k < n_call:
-                row = task // _TASK_PAD
-                tgt, proj = row // 4, row % 4  # target-major: contiguous thread shares stay balanced
-                if proj == 0:
-                    _deliver(0, tgt, t, k, ring_EE, D_EE, n_E, 0, wE, words, weights, proj_ids,
-                             pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
-                             delay_guide, counter_mix, row, row_offset)
-                elif proj == 1:
-                    _deliver(1, tgt, t, k, ring_EI, D_EI, n_I, 0, wE, words, weights, proj_ids,
-                             pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables,
-                             delay_guide, counter_mix, row, row_offset)
-                elif proj == 2:
-                    _deliver(2, tgt, t, k, ring_IE, D_IE, n_E, n_areas * wE, wI, words, weights,
-                             proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
-                             delay_tables, delay_guide, counter_mix, row, row_offset)
-                else:
-                    _deliver(3, tgt, t, k, ring_II, D_II, n_I, n_areas * wE, wI, words, weights,
-                             proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
-                             delay_tables, delay_guide, counter_mix, row, row_offset)
+    for ph in ti.static(range(steps + 1 if pipelined else 2 * steps)):
+        lif_s, del_s = ti.static(_phase_steps(ph, pipelined))
+        for it in range(1 << span_bits):
+            if ti.static(del_s >= 0 and deliver):
+                k = k0 + del_s
+                if k < n_call:
+                    for row in range(_share(it, n_rows, span_bits), _share(it + 1, n_rows, span_bits)):
+                        _deliver_row(row, t0 + del_s, k, n_areas, n_E, n_I, wE, wI, D_EE, D_EI, D_IE,
+                                     D_II, ring_EE, ring_EI, ring_IE, ring_II, words, weights,
+                                     proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
+                                     delay_tables, delay_guide, counter_mix, row_offset)
+            if ti.static(lif_s >= 0 and lif_s < steps):
+                k = k0 + lif_s
+                if k < n_call:
+                    for w in range(_share(it, n_words, span_bits), _share(it + 1, n_words, span_bits)):
+                        _lif_any_word(w, t0 + lif_s, k, n_areas, n_E, n_I, wE, wI, D_EE, D_EI, D_IE,
+                                      D_II, V_E, V_I, left_E, left_I, vext_E, vext_I, ring_EE,
+                                      ring_EI, ring_IE, ring_II, stim, lif_f, lif_i, ref_words,
+                                      normal, words)
     for _ in range(1):
         done = ti.min(steps, n_call - k0)
         clock[0] = t0 + done
