@@ -35,9 +35,12 @@ def _assert_same_run(a, b, state_a, state_b):
 @pytest.mark.parametrize("semantics", [
     {},  # the defaults: input discarded while refractory, Brian2's legacy timing
     {"synapses_during_refractory": True, "refractory_timing": "timestep"},
+    {"local_delay_ms": 0.1},  # 1-step local delays: the unpipelined phases
 ])
 def test_kernel_reproduces_the_pure_jax_reference_spike_for_spike(semantics):
     model = _model(**semantics)
+    min_delay = NetworkKernel(model.build()).min_delay
+    assert min_delay == 1 if semantics.get("local_delay_ms") else min_delay >= 2
     runs = {}
     for method, backend in (("dsrunner", "jax"), ("kernel", "taichi")):
         net = model.build(backend=backend)

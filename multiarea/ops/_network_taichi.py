@@ -9,8 +9,8 @@ through the four fused projections (E->E, E->I, I->E, I->I).
 iteration, no Python and no DSRunner per step.  The network's state lives in
 XLA's buffers, aliased in place.  On this project's 2-core VM a launch costs
 ~50 us and each parallel task inside it ~30-60 us (waking Taichi's worker
-threads), so a step has two parallel tasks and launches are shared by
-``steps`` steps.
+threads), so launches are shared by ``steps`` steps and, when every delay is
+at least 2 steps, a step needs one parallel task (see :func:`_phase_steps`).
 
 Semantics are those of the pure-JAX reference (``LIF.update``,
 ``_EINetwork.update`` and ``_event_jax.event_current``), bit for bit:
@@ -33,8 +33,8 @@ Spikes of step ``k`` of the call are written bit-packed to ``words[k]``: word
 32``), word ``n_areas * wE + a * wI + j`` the I neurons likewise.  The same
 words are the spike lists the delivery reads, and the recording.
 
-Parallel tasks: neuron updates one 32-neuron word per iteration, deliveries
-one (target area, projection) per task; each task owns its ring rows, so no
+Parallel work: neuron updates one 32-neuron word at a time, deliveries one
+(target area, projection) row at a time; each row owns its ring rows, so no
 atomics are needed and the float sums do not depend on threading.
 """
 
