@@ -106,7 +106,8 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
                      "refractory_timing": params["refractory_timing"],
                      "n_areas": params["n_areas"], "duration_ms": params["duration_ms"],
                      "seeds": _seed_ranges(group["seed"]), "returned": int(group["returned"].sum()),
-                     "active_before": int(group["active_before"].sum()), "runs": len(group)})
+                     "active_before": int(group["active_before"].sum()), "runs": len(group),
+                     "noise": experiments.NOISE_GENERATOR})
     return pd.DataFrame(rows)
 
 

@@ -125,9 +125,11 @@ def _print_outcome(model, record) -> None:
         print("no seed statistics are bundled for these parameters; compare seeds with "
               "examples/joglekar_seeds.py")
     else:
+        older = ("" if measured["noise"] == experiments.NOISE_GENERATOR else
+                 f", with the {measured['noise']} noise of earlier versions: the same model, other draws")
         print(f"with these parameters the regime returned to baseline in {measured['returned']} of "
               f"{measured['runs']} seeds ({measured['seeds']}; {measured['active_before']} active before "
-              f"the stimulus; measured with examples/joglekar_seeds.py): a single run is one draw")
+              f"the stimulus; measured with examples/joglekar_seeds.py{older}): a single run is one draw")
 
 
 def _figure(args) -> int:

@@ -270,6 +270,10 @@ def make_figure(panel: str, out_dir, conditions: dict | None = None, progress_ba
 
 #: parameters that may differ from the model file in a bundled seed-statistics row
 _SEMANTICS_PARAMS = ("synapses_during_refractory", "refractory_timing")
+#: the membrane noise generator of this version (``LIF.noise``), as the bundled
+#: seed statistics name it; rows measured with another one are other draws of
+#: the same model (the same distribution, other seeds' outcomes)
+NOISE_GENERATOR = "counter-table"
 
 
 def seed_outcome(model: Model) -> dict | None:
@@ -281,8 +285,10 @@ def seed_outcome(model: Model) -> dict | None:
     its model file only in the seed and in the semantics the row names.
 
     Returns:
-        ``{"returned": int, "active_before": int, "runs": int, "seeds": str}``
-        or ``None`` if no row applies.
+        ``{"returned": int, "active_before": int, "runs": int, "seeds": str,
+        "noise": str}`` or ``None`` if no row applies; ``noise`` is the noise
+        generator the row was measured with (``NOISE_GENERATOR`` for this
+        version's).
     """
     path = models_dir() / f"{model.name}_seeds.csv"
     if not path.is_file():
@@ -299,7 +305,7 @@ def seed_outcome(model: Model) -> dict | None:
                          "refractory_timing": row["refractory_timing"]}
             if all(model.params[k] == v for k, v in semantics.items()):
                 return {"returned": int(row["returned"]), "active_before": int(row["active_before"]),
-                        "runs": int(row["runs"]), "seeds": row["seeds"]}
+                        "runs": int(row["runs"]), "seeds": row["seeds"], "noise": row["noise"]}
     return None
 
 

@@ -91,5 +91,9 @@ def test_outcome_is_printed_with_the_bundled_seed_statistics(capsys):
     assert "this run: returned" in out
     measured = experiments.seed_outcome(model)
     assert f"returned to baseline in {measured['returned']} of {measured['runs']} seeds" in out
+    assert "noise of earlier versions" not in out              # re-measured with this version
+    _print_outcome(ma.load_model("joglekar2018", "asynchronous-strong", refractory_timing="timestep"),
+                   silent)
+    assert "with the threefry noise of earlier versions: the same model, other draws" in capsys.readouterr().out
     _print_outcome(ma.load_model("joglekar2018", "asynchronous-strong", muEE=0.04), silent)
     assert "no seed statistics are bundled" in capsys.readouterr().out

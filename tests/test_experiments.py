@@ -118,6 +118,7 @@ def test_bundled_seed_outcomes_apply_only_to_unchanged_parameters():
 
     outcome = experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong", seed=7))
     assert outcome is not None and 0 <= outcome["returned"] <= outcome["runs"] >= 10
+    assert outcome["noise"] == experiments.NOISE_GENERATOR    # re-measured with this version's noise
     assert experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong", n_areas=5)) is None
     assert experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong", muEE=0.04)) is None
     modern = experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong",
