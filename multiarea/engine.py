@@ -139,18 +139,21 @@ class NetworkKernel:
         aliases = {n_static + i: i for i in range(9)}
         op, n_words, deliver = self._op, self.n_words, self.deliver
         pipelined = self.min_delay >= 2
-        scratch = 4 * self.n_areas * max(self.n_E, self.n_I)  # one row's synapses per task
+        scratch = 4 * self.n_areas * 2 * max(self.n_E, self.n_I)  # one row's (slot, post) per task
 
         def call(static, stim, tables, state):
-            flat = [x.reshape(-1) for x in state]  # the kernel indexes flat arrays
             n_steps = stim.shape[0]
-            outs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in flat]
+            outs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in state]
             outs.append(jax.ShapeDtypeStruct((n_steps, n_words), jnp.uint32))
             outs.append(jax.ShapeDtypeStruct((scratch,), jnp.int32))
-            result = op(*static, stim, *tables, *flat, outs=outs, input_output_aliases=aliases,
+            result = op(*static, stim, *tables, *state, outs=outs, input_output_aliases=aliases,
                         repeat=-(-n_steps // STEPS_PER_LAUNCH), deliver=deliver,
                         steps=STEPS_PER_LAUNCH, pipelined=pipelined)
-            return tuple(r.reshape(x.shape) for r, x in zip(result[:9], state)), result[9]
+            state = tuple(result[:9])  # the same buffers, updated in place (no reshapes: they copy)
+            t = state[8][0]  # the step after the call: its input is what arrives next
+            arriving = tuple(jax.lax.dynamic_index_in_dim(ring, t % ring.shape[0], keepdims=False)
+                             for ring in state[4:8])
+            return state, arriving, result[9]
 
         return jax.jit(call, donate_argnums=(3,))
 
@@ -160,14 +163,14 @@ class NetworkKernel:
                 net.I.refractory_left.value, net.EE.ring.value, net.EI.ring.value,
                 net.IE.ring.value, net.II.ring.value, jnp.asarray([t, 0, n_steps], jnp.int32))
 
-    def _store(self, state, last_words: np.ndarray, t: int) -> None:
+    def _store(self, state, arriving, last_words: np.ndarray, t: int) -> None:
         net = self.net
         V_E, V_I, left_E, left_I, *rings, _ = state
         net.E.V.value, net.I.V.value = V_E, V_I
         net.E.refractory_left.value, net.I.refractory_left.value = left_E, left_I
-        for proj, ring in zip((net.EE, net.EI, net.IE, net.II), rings):
+        for proj, ring, now in zip((net.EE, net.EI, net.IE, net.II), rings, arriving):
             proj.ring.value = ring
-            proj.arriving.value = ring[t % ring.shape[0]].reshape(proj.post_size)
+            proj.arriving.value = now.reshape(proj.post_size)
         bits = np.unpackbits(last_words.view(np.uint8), bitorder="little").reshape(self.n_words, 32)
         split = self.n_areas * self.words_E
         net.E.spike.value = jnp.asarray(bits[:split].reshape(self.n_areas, -1)[:, :self.n_E] > 0)
@@ -190,9 +193,10 @@ class NetworkKernel:
         if stim.ndim != 3 or stim.shape[1:] != (2, self.n_areas) or stim.shape[0] < 1:
             raise ValueError(f"stim must have shape (K >= 1, 2, {self.n_areas}), got {stim.shape}")
         t = int(self.net.t.value)
-        state, words = self._call(self._static, jnp.asarray(stim), self._tables, self._state(t, stim.shape[0]))
+        state, arriving, words = self._call(self._static, jnp.asarray(stim), self._tables,
+                                            self._state(t, stim.shape[0]))
         words = np.asarray(words)
-        self._store(state, words[-1], t + stim.shape[0])
+        self._store(state, arriving, words[-1], t + stim.shape[0])
         return words
 
     @functools.cached_property

@@ -101,7 +101,7 @@ def _lif_word(pop: ti.i32, area: ti.i32, j: ti.i32, n: ti.i32, t: ti.i32, k: ti.
               stim: ti.template(), lif_f: ti.template(), lif_i: ti.template(),
               ref_words: ti.template(), normal: ti.template(), words: ti.template()):
     """Update neurons ``32 j ..`` of population ``pop`` (``n`` per area) in
-    ``area``; write their spike word.  Arrays are flat (area-major)."""
+    ``area``; write their spike word.  ``vext`` is flat (area-major)."""
     V_rest, V_reset, V_th = lif_f[pop, 0], lif_f[pop, 1], lif_f[pop, 2]
     euler, noise_scale = lif_f[pop, 3], lif_f[pop, 4]
     ref_base, legacy, during_ref = lif_i[pop, 0], lif_i[pop, 1], lif_i[pop, 2]
@@ -109,15 +109,14 @@ def _lif_word(pop: ti.i32, area: ti.i32, j: ti.i32, n: ti.i32, t: ti.i32, k: ti.
     ref_after = ref_base
     if legacy != 0:
         ref_after += ti.cast((ref_words[t >> 5] >> ti.cast(t & 31, _U32)) & _U32(1), _I32)
-    arrive_a = ((t % slots_a) * n_areas + area) * n  # ring rows arriving at step t
-    arrive_b = ((t % slots_b) * n_areas + area) * n
+    slot_a, slot_b = t % slots_a, t % slots_b  # ring slots arriving at step t
     drive_in = stim[k, pop, area]
     bits = _U32(0)
     first = area * n
     for i in range(32 * j, ti.min(32 * j + 32, n)):
         neuron = first + i
-        v = V[neuron]
-        refractory = left[neuron] > 0
+        v = V[area, i]
+        refractory = left[area, i] > 0
         xi = normal[ti.cast(_mix32(step_key ^ _mix32(ti.cast(neuron, _U32))) >> _U32(32 - _rng.NOISE_BITS),
                             _I32)]
         x = (vext[neuron] + drive_in) - (v - V_rest)
@@ -125,16 +124,16 @@ def _lif_word(pop: ti.i32, area: ti.i32, j: ti.i32, n: ti.i32, t: ti.i32, k: ti.
         if not refractory:
             v = v_free
         spike = (not refractory) and v > V_th
-        jump = ring_a[arrive_a + i] + ring_b[arrive_b + i]
+        jump = ring_a[slot_a, area, i] + ring_b[slot_b, area, i]
         if during_ref != 0 or not refractory:
             v = v + jump
         if spike:
             v = V_reset
-            left[neuron] = ref_after
+            left[area, i] = ref_after
             bits |= _U32(1) << ti.cast(i - 32 * j, _U32)
         else:
-            left[neuron] = ti.max(left[neuron] - 1, 0)
-        V[neuron] = v
+            left[area, i] = ti.max(left[area, i] - 1, 0)
+        V[area, i] = v
     words[k, w] = bits
 
 
@@ -149,8 +148,7 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
     """Clear ring slot ``t`` of target area ``tgt``, then add the rows of all
     spikes of step ``k`` (words from ``src_word0``) projecting to it.
 
-    Flat arrays: ``ring[(slot * n_tgt + tgt) * n_post + post]``, tables row
-    by row (``geometric``/``geo_guide`` per projection, ``delay_tables`` /
+    Flat tables, row by row (``geometric``/``geo_guide`` per projection, ``delay_tables`` /
     ``delay_guide`` per (projection, pair)), ``row_offset`` one row per task.
     ``counter_mix[c] = mix32(c)``: the counter half of every row's draws
     (``_rng.draw``), the same for all rows, so it is looked up.
@@ -161,13 +159,11 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
     geo_width = geometric.shape[0] // 4
     n_pairs = n_tgt * n_src
     n_delay = delay_tables.shape[0] // (4 * n_pairs)
-    plane = n_tgt * n_post  # ring entries per slot
-    ring_size = n_slots * plane
-    here = (t % n_slots) * plane + tgt * n_post  # ring row consumed at step t
+    here = t % n_slots  # the slot consumed at step t
     for post in range(n_post):
-        ring[here + post] = 0.0
+        ring[here, tgt, post] = 0.0
     geo_base, guide_base = proj * geo_width, proj * (1 << GEOMETRIC_GUIDE_BITS)
-    scratch = row * row_offset.shape[0] // (4 * n_tgt)
+    scratch = row * (row_offset.shape[0] // (4 * n_tgt))  # (slot, post) pairs of one row
     for src in range(n_src):
         fixed = pair_delay[proj, tgt, src]
         if fixed >= 0:
@@ -195,14 +191,15 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
                             rd = _mix32(key ^ counter_mix[2 * ti.cast(c, _I32) + 1]) >> _U32(1)
                             d = delay_guide[dguide_base + ti.cast(rd >> _U32(31 - DELAY_GUIDE_BITS), _I32)]
                             delay = 1 + _walk(delay_tables, delay_base, n_delay, d, rd)
-                        offset = here + delay * plane + pos  # delay < n_slots: one wrap at most
-                        offset -= ti.select(offset >= ring_size, ring_size, 0)
-                        row_offset[scratch + ti.cast(c, _I32)] = offset
+                        slot = here + delay  # delay < n_slots: one wrap at most
+                        slot -= ti.select(slot >= n_slots, n_slots, 0)
+                        row_offset[scratch + 2 * ti.cast(c, _I32)] = slot
+                        row_offset[scratch + 2 * ti.cast(c, _I32) + 1] = pos
                         c += _U32(1)
                     # the adds in a loop of their own: no dependency between
                     # them, so many cache misses into the ring are in flight
                     for i in range(ti.cast(c, _I32)):
-                        ring[row_offset[scratch + i]] += w
+                        ring[row_offset[scratch + 2 * i], tgt, row_offset[scratch + 2 * i + 1]] += w
 
 
 def _phase_steps(phase: int, pipelined: bool) -> tuple[int, int]:
@@ -297,30 +294,29 @@ def network_step(
         delay_guide: ti.types.ndarray(dtype=_I32, ndim=1),    # (4 * n_pairs * 64,)
         counter_mix: ti.types.ndarray(dtype=_U32, ndim=1),    # (2 max n_post + 2,) mix32(c)
         # the state as the call's operands (the same buffers as the outputs below)
-        V_E_in: ti.types.ndarray(dtype=_F32, ndim=1), V_I_in: ti.types.ndarray(dtype=_F32, ndim=1),
-        left_E_in: ti.types.ndarray(dtype=_I32, ndim=1), left_I_in: ti.types.ndarray(dtype=_I32, ndim=1),
-        ring_EE_in: ti.types.ndarray(dtype=_F32, ndim=1), ring_EI_in: ti.types.ndarray(dtype=_F32, ndim=1),
-        ring_IE_in: ti.types.ndarray(dtype=_F32, ndim=1), ring_II_in: ti.types.ndarray(dtype=_F32, ndim=1),
+        V_E_in: ti.types.ndarray(dtype=_F32, ndim=2), V_I_in: ti.types.ndarray(dtype=_F32, ndim=2),
+        left_E_in: ti.types.ndarray(dtype=_I32, ndim=2), left_I_in: ti.types.ndarray(dtype=_I32, ndim=2),
+        ring_EE_in: ti.types.ndarray(dtype=_F32, ndim=3), ring_EI_in: ti.types.ndarray(dtype=_F32, ndim=3),
+        ring_IE_in: ti.types.ndarray(dtype=_F32, ndim=3), ring_II_in: ti.types.ndarray(dtype=_F32, ndim=3),
         clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
-        V_E: ti.types.ndarray(dtype=_F32, ndim=1),            # state, aliased: (n_areas * n_E,)
-        V_I: ti.types.ndarray(dtype=_F32, ndim=1),
-        left_E: ti.types.ndarray(dtype=_I32, ndim=1),
-        left_I: ti.types.ndarray(dtype=_I32, ndim=1),
-        ring_EE: ti.types.ndarray(dtype=_F32, ndim=1),        # (D * n_areas * n_E,) slot-major
-        ring_EI: ti.types.ndarray(dtype=_F32, ndim=1),        # (D * n_areas * n_I,)
-        ring_IE: ti.types.ndarray(dtype=_F32, ndim=1),
-        ring_II: ti.types.ndarray(dtype=_F32, ndim=1),
+        V_E: ti.types.ndarray(dtype=_F32, ndim=2),            # state, aliased: (n_areas * n_E,)
+        V_I: ti.types.ndarray(dtype=_F32, ndim=2),
+        left_E: ti.types.ndarray(dtype=_I32, ndim=2),
+        left_I: ti.types.ndarray(dtype=_I32, ndim=2),
+        ring_EE: ti.types.ndarray(dtype=_F32, ndim=3),        # (D * n_areas * n_E,) slot-major
+        ring_EI: ti.types.ndarray(dtype=_F32, ndim=3),        # (D * n_areas * n_I,)
+        ring_IE: ti.types.ndarray(dtype=_F32, ndim=3),
+        ring_II: ti.types.ndarray(dtype=_F32, ndim=3),
         clock: ti.types.ndarray(dtype=_I32, ndim=1),          # (3,) step t, step k of the call, steps K of the call
         words: ti.types.ndarray(dtype=_U32, ndim=2),          # (K, W) spikes
-        row_offset: ti.types.ndarray(dtype=_I32, ndim=1),     # (4 n_areas * max n_post,) scratch
+        row_offset: ti.types.ndarray(dtype=_I32, ndim=1),     # (4 n_areas * 2 max n_post,) scratch
         deliver: ti.template(),                               # False: neuron updates only (profiling)
         steps: ti.template(),                                 # steps per launch
         pipelined: ti.template()):                            # all delays >= 2 steps (see _phase_steps)
     n_areas = stim.shape[2]
-    n_E, n_I = V_E.shape[0] // n_areas, V_I.shape[0] // n_areas
+    n_E, n_I = V_E.shape[1], V_I.shape[1]
     wE, wI = (n_E + 31) // 32, (n_I + 31) // 32
-    D_EE, D_EI = ring_EE.shape[0] // (n_areas * n_E), ring_EI.shape[0] // (n_areas * n_I)
-    D_IE, D_II = ring_IE.shape[0] // (n_areas * n_E), ring_II.shape[0] // (n_areas * n_I)
+    D_EE, D_EI, D_IE, D_II = ring_EE.shape[0], ring_EI.shape[0], ring_IE.shape[0], ring_II.shape[0]
     n_words, n_rows = n_areas * (wE + wI), 4 * n_areas
     # One parallel range per phase, of 2**span_bits iterations over which the
     # words and the (target area, projection) rows are spread evenly: Taichi's
