@@ -101,21 +101,16 @@ def run_kernel(args, queue):
     n_steps = int(round(args.duration / model.dt))
     calls = [(a, min(a + 1000, n_steps)) for a in range(0, n_steps, 1000)]
 
-    def stimulus(net, steps):
-        pulse = model.stimulus(net)[1]
-        stim = np.zeros((steps.size, 2, net.n_areas), np.float32)
-        stim[:, 0] = pulse.values(steps, model.dt)[:, :, 0]
-        return stim
-
     def loop(deliver):
         net = model.build()
         kernel = NetworkKernel(net, deliver=deliver)
         t0 = time.perf_counter()
-        kernel.run(stimulus(net, np.arange(1)))  # trace + compile + 1 step
+        inputs = [model.stimulus(net)]
+        kernel.run(kernel.drive(inputs, 1))  # trace + compile + 1 step
         first_s = time.perf_counter() - t0
         words, run_s = [], 0.0
         for a, b in calls:
-            stim = stimulus(net, np.arange(a, b) + 1)
+            stim = kernel.drive(inputs, b - a)
             t0 = time.perf_counter()
             words.append(kernel.run(stim))
             run_s += time.perf_counter() - t0
@@ -143,10 +138,7 @@ def run_kernel(args, queue):
         words_to_pairs(words[a:b], kernel.word_neurons, a)
     convert_s = time.perf_counter() - t0
 
-    bits = np.unpackbits(words.view(np.uint8), bitorder="little").reshape(words.shape[0], -1, 32)
-    split = net.n_areas * kernel.words_E
-    spikes_E = bits[:, :split].reshape(words.shape[0], net.n_areas, -1).sum(-1)
-    spikes_I = bits[:, split:].reshape(words.shape[0], net.n_areas, -1).sum(-1)
+    spikes_E, spikes_I = (s.sum(-1) for s in kernel.spikes(words))
     events = _events_per_step(net, model.params["p"], spikes_E, spikes_I)
     steps = words.shape[0]
     queue.put(dict(compile_s=compile_s, run_s=run_s, steps_per_s=steps / run_s,

@@ -171,19 +171,39 @@ class NetworkKernel:
         for proj, ring, now in zip((net.EE, net.EI, net.IE, net.II), rings, arriving):
             proj.ring.value = ring
             proj.arriving.value = now.reshape(proj.post_size)
-        bits = np.unpackbits(last_words.view(np.uint8), bitorder="little").reshape(self.n_words, 32)
-        split = self.n_areas * self.words_E
-        net.E.spike.value = jnp.asarray(bits[:split].reshape(self.n_areas, -1)[:, :self.n_E] > 0)
-        net.I.spike.value = jnp.asarray(bits[split:].reshape(self.n_areas, -1)[:, :self.n_I] > 0)
+        spike_E, spike_I = self.spikes(last_words[None])
+        net.E.spike.value, net.I.spike.value = jnp.asarray(spike_E[0]), jnp.asarray(spike_I[0])
         for var in (net.E.step, net.I.step, net.t):
             var.value = jnp.asarray(t, jnp.int32)
+
+    def drive(self, inputs, n_steps: int) -> np.ndarray:
+        """``(n_steps, 2, n_areas)`` float32: what the ``net.step_input`` inputs
+        add to ``V_ext`` over the network's next ``n_steps`` steps (the
+        ``stim`` of :meth:`run`), summed in their order as DSRunner does."""
+        net = self.net
+        steps = int(net.t.value) + np.arange(n_steps)
+        stim = np.zeros((n_steps, 2, self.n_areas), np.float32)
+        for var, step_input, _, _ in inputs:
+            stim[:, 0 if var is net.E.input else 1] += step_input.values(steps, net.dt)[:, :, 0]
+        return stim
+
+    def spikes(self, words: np.ndarray):
+        """``(E, I)`` bool spikes, ``(K, n_areas, n_E)`` and ``(K, n_areas, n_I)``,
+        of ``(K, n_words)`` spike words."""
+        bits = np.unpackbits(np.ascontiguousarray(words).view(np.uint8), bitorder="little") > 0
+        bits = bits.reshape(len(words), self.n_words, 32)
+        split = self.n_areas * self.words_E
+        spike_E = bits[:, :split].reshape(len(words), self.n_areas, -1)[:, :, :self.n_E]
+        spike_I = bits[:, split:].reshape(len(words), self.n_areas, -1)[:, :, :self.n_I]
+        return spike_E, spike_I
 
     def run(self, stim: np.ndarray) -> np.ndarray:
         """Advance the network ``K = len(stim)`` steps.
 
         Args:
             stim: ``(K, 2, n_areas)`` float32 drive (mV) added to ``V_ext`` of
-                the E (``[:, 0]``) and I (``[:, 1]``) neurons of each area.
+                the E (``[:, 0]``) and I (``[:, 1]``) neurons of each area
+                (see :meth:`drive`).
 
         Returns:
             ``(K, n_words)`` uint32 spike words (layout in

@@ -80,11 +80,6 @@ LEGACY_TABLE_STEPS = 1 << 24
 _TABLE_CHUNK = 1 << 20
 
 
-@functools.lru_cache(maxsize=1)
-def _normal_table() -> np.ndarray:
-    return _rng.normal_table()
-
-
 @functools.lru_cache(maxsize=8)
 def legacy_refractory_table(dt: float, tau_ref: float, n_steps: int = LEGACY_TABLE_STEPS):
     """Refractory steps per spike step under Brian2's pre-2.1.3 timing.
@@ -232,7 +227,7 @@ class LIF(bp.DynamicalSystem):
         """``(size,)`` float32 standard normal noise of step ``step`` (traceable)."""
         neuron = jnp.arange(self.num, dtype=jnp.uint32).reshape(self.size)
         index = _rng.noise_index(self.noise_key, jnp.asarray(step).astype(jnp.uint32), neuron, xp=jnp)
-        return jnp.asarray(_normal_table())[index]
+        return jnp.asarray(_rng.normal_table())[index]
 
     def refractory_steps_after(self, step):
         """Refractory steps following a spike at ``step`` (int32, traceable)."""

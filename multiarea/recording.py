@@ -134,11 +134,7 @@ def _kernel_steps(net, inputs, recorded: np.ndarray):
     mask = None if mask.all() else mask
 
     def run(first, n):
-        steps = int(net.t.value) + np.arange(n)
-        stim = np.zeros((n, 2, net.n_areas), np.float32)
-        for var, step_input, _, _ in inputs:
-            stim[:, 0 if var is net.E.input else 1] += step_input.values(steps, net.dt)[:, :, 0]
-        return words_to_pairs(kernel.run(stim), kernel.word_neurons, first, mask)
+        return words_to_pairs(kernel.run(kernel.drive(inputs, n)), kernel.word_neurons, first, mask)
 
     return run, min(_KERNEL_CALL_STEPS, kernel.max_steps_per_call)
 

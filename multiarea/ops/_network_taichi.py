@@ -47,10 +47,6 @@ from ._plan import DELAY_GUIDE_BITS, GEOMETRIC_GUIDE_BITS
 _U32, _I32, _F32 = ti.u32, ti.i32, ti.f32
 #: branch-free steps of a table walk; tables are padded by this many entries
 WALK_FREE = 2
-#: rows of ``lif_f``: V_rest, V_reset, V_th, dt / tau, noise_scale
-LIF_F_ROWS = 5
-#: rows of ``lif_i``: refractory base, legacy table (0/1), synapses during refractoriness (0/1), noise key bits
-LIF_I_ROWS = 4
 
 
 @ti.func
@@ -95,13 +91,14 @@ def _walk(table: ti.template(), base: ti.i32, length: ti.i32, n_le: ti.i32, r: t
 
 
 @ti.func
-def _lif_word(pop: ti.i32, area: ti.i32, j: ti.i32, n: ti.i32, t: ti.i32, k: ti.i32, w: ti.i32,
+def _lif_word(pop: ti.i32, area: ti.i32, j: ti.i32, t: ti.i32, k: ti.i32, w: ti.i32,
               V: ti.template(), left: ti.template(), vext: ti.template(), ring_a: ti.template(),
-              slots_a: ti.i32, ring_b: ti.template(), slots_b: ti.i32, n_areas: ti.i32,
-              stim: ti.template(), lif_f: ti.template(), lif_i: ti.template(),
-              ref_words: ti.template(), normal: ti.template(), words: ti.template()):
-    """Update neurons ``32 j ..`` of population ``pop`` (``n`` per area) in
-    ``area``; write their spike word.  ``vext`` is flat (area-major)."""
+              ring_b: ti.template(), stim: ti.template(), lif_f: ti.template(),
+              lif_i: ti.template(), ref_words: ti.template(), normal: ti.template(),
+              words: ti.template()):
+    """Update neurons ``32 j ..`` of population ``pop`` in ``area``; write their
+    spike word.  ``vext`` is flat (area-major)."""
+    n = V.shape[1]
     V_rest, V_reset, V_th = lif_f[pop, 0], lif_f[pop, 1], lif_f[pop, 2]
     euler, noise_scale = lif_f[pop, 3], lif_f[pop, 4]
     ref_base, legacy, during_ref = lif_i[pop, 0], lif_i[pop, 1], lif_i[pop, 2]
@@ -109,7 +106,7 @@ def _lif_word(pop: ti.i32, area: ti.i32, j: ti.i32, n: ti.i32, t: ti.i32, k: ti.
     ref_after = ref_base
     if legacy != 0:
         ref_after += ti.cast((ref_words[t >> 5] >> ti.cast(t & 31, _U32)) & _U32(1), _I32)
-    slot_a, slot_b = t % slots_a, t % slots_b  # ring slots arriving at step t
+    slot_a, slot_b = t % ring_a.shape[0], t % ring_b.shape[0]  # ring slots arriving at step t
     drive_in = stim[k, pop, area]
     bits = _U32(0)
     first = area * n
@@ -139,7 +136,7 @@ def _lif_word(pop: ti.i32, area: ti.i32, j: ti.i32, n: ti.i32, t: ti.i32, k: ti.
 
 @ti.func
 def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(),
-             n_slots: ti.i32, n_post: ti.i32, src_word0: ti.i32, words_per_area: ti.i32,
+             src_word0: ti.i32, words_per_area: ti.i32,
              words: ti.template(), weights: ti.template(), proj_ids: ti.template(),
              pair_delay: ti.template(), conn_keys: ti.template(), geometric: ti.template(),
              geo_len: ti.template(), geo_guide: ti.template(), delay_tables: ti.template(),
@@ -153,8 +150,8 @@ def _deliver(proj: ti.i32, tgt: ti.i32, t: ti.i32, k: ti.i32, ring: ti.template(
     ``counter_mix[c] = mix32(c)``: the counter half of every row's draws
     (``_rng.draw``), the same for all rows, so it is looked up.
     """
+    n_slots, n_tgt, n_post = ring.shape[0], ring.shape[1], ring.shape[2]
     n_src = pair_delay.shape[2]
-    n_tgt = n_src
     n_geo = geo_len[proj]
     geo_width = geometric.shape[0] // 4
     n_pairs = n_tgt * n_src
@@ -226,58 +223,60 @@ def _share(it: ti.i32, n: ti.i32, span_bits: ti.i32) -> ti.i32:
 
 
 @ti.func
-def _lif_any_word(w: ti.i32, t: ti.i32, k: ti.i32, n_areas: ti.i32, n_E: ti.i32, n_I: ti.i32,
-                  wE: ti.i32, wI: ti.i32, D_EE: ti.i32, D_EI: ti.i32, D_IE: ti.i32, D_II: ti.i32,
-                  V_E: ti.template(), V_I: ti.template(), left_E: ti.template(),
-                  left_I: ti.template(), vext_E: ti.template(), vext_I: ti.template(),
-                  ring_EE: ti.template(), ring_EI: ti.template(), ring_IE: ti.template(),
-                  ring_II: ti.template(), stim: ti.template(), lif_f: ti.template(),
-                  lif_i: ti.template(), ref_words: ti.template(), normal: ti.template(),
-                  words: ti.template()):
+def _lif_any_word(w: ti.i32, t: ti.i32, k: ti.i32, V_E: ti.template(), V_I: ti.template(),
+                  left_E: ti.template(), left_I: ti.template(), vext_E: ti.template(),
+                  vext_I: ti.template(), ring_EE: ti.template(), ring_EI: ti.template(),
+                  ring_IE: ti.template(), ring_II: ti.template(), stim: ti.template(),
+                  lif_f: ti.template(), lif_i: ti.template(), ref_words: ti.template(),
+                  normal: ti.template(), words: ti.template()):
     """Word ``w`` (E words first, area-major, then I words) of step ``k``."""
+    n_areas, wE, wI = V_E.shape[0], (V_E.shape[1] + 31) // 32, (V_I.shape[1] + 31) // 32
     if w < n_areas * wE:
-        _lif_word(0, w // wE, w % wE, n_E, t, k, w, V_E, left_E, vext_E, ring_EE, D_EE, ring_IE,
-                  D_IE, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
+        _lif_word(0, w // wE, w % wE, t, k, w, V_E, left_E, vext_E, ring_EE, ring_IE, stim,
+                  lif_f, lif_i, ref_words, normal, words)
     else:
         u = w - n_areas * wE
-        _lif_word(1, u // wI, u % wI, n_I, t, k, w, V_I, left_I, vext_I, ring_EI, D_EI, ring_II,
-                  D_II, n_areas, stim, lif_f, lif_i, ref_words, normal, words)
+        _lif_word(1, u // wI, u % wI, t, k, w, V_I, left_I, vext_I, ring_EI, ring_II, stim,
+                  lif_f, lif_i, ref_words, normal, words)
 
 
 @ti.func
-def _deliver_row(row: ti.i32, t: ti.i32, k: ti.i32, n_areas: ti.i32, n_E: ti.i32, n_I: ti.i32,
-                 wE: ti.i32, wI: ti.i32, D_EE: ti.i32, D_EI: ti.i32, D_IE: ti.i32, D_II: ti.i32,
-                 ring_EE: ti.template(), ring_EI: ti.template(), ring_IE: ti.template(),
-                 ring_II: ti.template(), words: ti.template(), weights: ti.template(),
-                 proj_ids: ti.template(), pair_delay: ti.template(), conn_keys: ti.template(),
-                 geometric: ti.template(), geo_len: ti.template(), geo_guide: ti.template(),
-                 delay_tables: ti.template(), delay_guide: ti.template(),
-                 counter_mix: ti.template(), row_offset: ti.template()):
+def _deliver_row(row: ti.i32, t: ti.i32, k: ti.i32, ring_EE: ti.template(),
+                 ring_EI: ti.template(), ring_IE: ti.template(), ring_II: ti.template(),
+                 words: ti.template(), weights: ti.template(), proj_ids: ti.template(),
+                 pair_delay: ti.template(), conn_keys: ti.template(), geometric: ti.template(),
+                 geo_len: ti.template(), geo_guide: ti.template(), delay_tables: ti.template(),
+                 delay_guide: ti.template(), counter_mix: ti.template(),
+                 row_offset: ti.template()):
     """Row ``row`` = (target area ``row // 4``, projection ``row % 4``): target-major,
     so that contiguous shares of rows hold all four projections of their targets."""
+    n_areas, wE, wI = ring_EE.shape[1], (ring_EE.shape[2] + 31) // 32, (ring_EI.shape[2] + 31) // 32
     tgt, proj = row // 4, row % 4
     if proj == 0:
-        _deliver(0, tgt, t, k, ring_EE, D_EE, n_E, 0, wE, words, weights, proj_ids, pair_delay,
-                 conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide, counter_mix,
-                 row, row_offset)
+        _deliver(0, tgt, t, k, ring_EE, 0, wE, words, weights, proj_ids, pair_delay, conn_keys,
+                 geometric, geo_len, geo_guide, delay_tables, delay_guide, counter_mix, row,
+                 row_offset)
     elif proj == 1:
-        _deliver(1, tgt, t, k, ring_EI, D_EI, n_I, 0, wE, words, weights, proj_ids, pair_delay,
+        _deliver(1, tgt, t, k, ring_EI, 0, wE, words, weights, proj_ids, pair_delay, conn_keys,
+                 geometric, geo_len, geo_guide, delay_tables, delay_guide, counter_mix, row,
+                 row_offset)
+    elif proj == 2:
+        _deliver(2, tgt, t, k, ring_IE, n_areas * wE, wI, words, weights, proj_ids, pair_delay,
                  conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide, counter_mix,
                  row, row_offset)
-    elif proj == 2:
-        _deliver(2, tgt, t, k, ring_IE, D_IE, n_E, n_areas * wE, wI, words, weights, proj_ids,
-                 pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide,
-                 counter_mix, row, row_offset)
     else:
-        _deliver(3, tgt, t, k, ring_II, D_II, n_I, n_areas * wE, wI, words, weights, proj_ids,
-                 pair_delay, conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide,
-                 counter_mix, row, row_offset)
+        _deliver(3, tgt, t, k, ring_II, n_areas * wE, wI, words, weights, proj_ids, pair_delay,
+                 conn_keys, geometric, geo_len, geo_guide, delay_tables, delay_guide, counter_mix,
+                 row, row_offset)
 
 
 @ti.kernel
 def network_step(
-        lif_f: ti.types.ndarray(dtype=_F32, ndim=2),          # (2, LIF_F_ROWS) E, I
-        lif_i: ti.types.ndarray(dtype=_I32, ndim=2),          # (2, LIF_I_ROWS)
+        # per population (E, I): V_rest, V_reset, V_th, dt / tau, noise_scale
+        lif_f: ti.types.ndarray(dtype=_F32, ndim=2),          # (2, 5)
+        # per population: refractory base, legacy table (0/1), synapses during
+        # refractoriness (0/1), noise key bits
+        lif_i: ti.types.ndarray(dtype=_I32, ndim=2),          # (2, 4)
         ref_words: ti.types.ndarray(dtype=_U32, ndim=1),      # legacy refractory bits
         normal: ti.types.ndarray(dtype=_F32, ndim=1),         # (2**NOISE_BITS,)
         vext_E: ti.types.ndarray(dtype=_F32, ndim=1),         # (n_areas * n_E,) mV
@@ -299,12 +298,12 @@ def network_step(
         ring_EE_in: ti.types.ndarray(dtype=_F32, ndim=3), ring_EI_in: ti.types.ndarray(dtype=_F32, ndim=3),
         ring_IE_in: ti.types.ndarray(dtype=_F32, ndim=3), ring_II_in: ti.types.ndarray(dtype=_F32, ndim=3),
         clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
-        V_E: ti.types.ndarray(dtype=_F32, ndim=2),            # state, aliased: (n_areas * n_E,)
+        V_E: ti.types.ndarray(dtype=_F32, ndim=2),            # state, aliased: (n_areas, n_E)
         V_I: ti.types.ndarray(dtype=_F32, ndim=2),
         left_E: ti.types.ndarray(dtype=_I32, ndim=2),
         left_I: ti.types.ndarray(dtype=_I32, ndim=2),
-        ring_EE: ti.types.ndarray(dtype=_F32, ndim=3),        # (D * n_areas * n_E,) slot-major
-        ring_EI: ti.types.ndarray(dtype=_F32, ndim=3),        # (D * n_areas * n_I,)
+        ring_EE: ti.types.ndarray(dtype=_F32, ndim=3),        # (D, n_areas, n_E) slot-major
+        ring_EI: ti.types.ndarray(dtype=_F32, ndim=3),        # (D, n_areas, n_I)
         ring_IE: ti.types.ndarray(dtype=_F32, ndim=3),
         ring_II: ti.types.ndarray(dtype=_F32, ndim=3),
         clock: ti.types.ndarray(dtype=_I32, ndim=1),          # (3,) step t, step k of the call, steps K of the call
@@ -313,11 +312,9 @@ def network_step(
         deliver: ti.template(),                               # False: neuron updates only (profiling)
         steps: ti.template(),                                 # steps per launch
         pipelined: ti.template()):                            # all delays >= 2 steps (see _phase_steps)
-    n_areas = stim.shape[2]
-    n_E, n_I = V_E.shape[1], V_I.shape[1]
-    wE, wI = (n_E + 31) // 32, (n_I + 31) // 32
-    D_EE, D_EI, D_IE, D_II = ring_EE.shape[0], ring_EI.shape[0], ring_IE.shape[0], ring_II.shape[0]
-    n_words, n_rows = n_areas * (wE + wI), 4 * n_areas
+    n_areas = V_E.shape[0]
+    n_words = n_areas * ((V_E.shape[1] + 31) // 32 + (V_I.shape[1] + 31) // 32)
+    n_rows = 4 * n_areas
     # One parallel range per phase, of 2**span_bits iterations over which the
     # words and the (target area, projection) rows are spread evenly: Taichi's
     # CPU backend gives each thread one contiguous share of a range (and runs
@@ -334,18 +331,16 @@ def network_step(
                 k = k0 + del_s
                 if k < n_call:
                     for row in range(_share(it, n_rows, span_bits), _share(it + 1, n_rows, span_bits)):
-                        _deliver_row(row, t0 + del_s, k, n_areas, n_E, n_I, wE, wI, D_EE, D_EI, D_IE,
-                                     D_II, ring_EE, ring_EI, ring_IE, ring_II, words, weights,
-                                     proj_ids, pair_delay, conn_keys, geometric, geo_len, geo_guide,
-                                     delay_tables, delay_guide, counter_mix, row_offset)
+                        _deliver_row(row, t0 + del_s, k, ring_EE, ring_EI, ring_IE, ring_II, words,
+                                     weights, proj_ids, pair_delay, conn_keys, geometric, geo_len,
+                                     geo_guide, delay_tables, delay_guide, counter_mix, row_offset)
             if ti.static(lif_s >= 0 and lif_s < steps):
                 k = k0 + lif_s
                 if k < n_call:
                     for w in range(_share(it, n_words, span_bits), _share(it + 1, n_words, span_bits)):
-                        _lif_any_word(w, t0 + lif_s, k, n_areas, n_E, n_I, wE, wI, D_EE, D_EI, D_IE,
-                                      D_II, V_E, V_I, left_E, left_I, vext_E, vext_I, ring_EE,
-                                      ring_EI, ring_IE, ring_II, stim, lif_f, lif_i, ref_words,
-                                      normal, words)
+                        _lif_any_word(w, t0 + lif_s, k, V_E, V_I, left_E, left_I, vext_E, vext_I,
+                                      ring_EE, ring_EI, ring_IE, ring_II, stim, lif_f, lif_i,
+                                      ref_words, normal, words)
     for _ in range(1):
         done = ti.min(steps, n_call - k0)
         clock[0] = t0 + done

@@ -21,6 +21,8 @@ The functions take jax or numpy uint32 arrays (they only use ``^ >> * +``).
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 MIX_MUL1 = 0x21F0AAAD
@@ -71,6 +73,7 @@ def noise_index(key, step, neuron, xp=np):
     return draw(step_key, neuron, xp) >> _u32(xp, 32 - NOISE_BITS)
 
 
+@functools.lru_cache(maxsize=1)
 def normal_table() -> np.ndarray:
     """``(2**NOISE_BITS,)`` float32 standard normal values for the membrane noise.
 
@@ -86,4 +89,6 @@ def normal_table() -> np.ndarray:
     half = 1 << (NOISE_BITS - 1)
     upper = ndtri((half + np.arange(half) + 0.5) / (2 * half))  # float64, > 0
     upper /= np.sqrt(np.mean(upper ** 2))
-    return np.concatenate([-upper[::-1], upper]).astype(np.float32)
+    table = np.concatenate([-upper[::-1], upper]).astype(np.float32)
+    table.flags.writeable = False  # cached: shared by every caller
+    return table
