@@ -8,8 +8,8 @@ through the four fused projections (E->E, E->I, I->E, I->I).
 (the handler's ``repeat``), so a chunk of ``K`` steps is one call: no XLA scan
 iteration, no Python and no DSRunner per step.  The network's state lives in
 XLA's buffers, aliased in place.  On this project's 2-core VM a launch costs
-~50 us and each parallel task inside it ~30-60 us (waking Taichi's worker
-threads), so launches are shared by ``steps`` steps and, when every delay is
+~50 us and each parallel task inside it ~30-60 us (measured; Taichi's pool
+wakes its workers through condition variables), so launches are shared by ``steps`` steps and, when every delay is
 at least 2 steps, a step needs one parallel task (see :func:`_phase_steps`).
 
 Semantics are those of the pure-JAX reference (``LIF.update``,
