@@ -29,7 +29,7 @@ from . import ops
 from .network import MultiAreaNetwork, StepInput
 from .ops import _rng
 
-__all__ = ["NetworkKernel", "unsupported_reason", "words_to_pairs"]
+__all__ = ["NetworkKernel", "unsupported_reason", "words_to_pairs", "word_neurons", "step_drive"]
 
 _WORD_BYTES_PER_CALL = 64 << 20  #: spike words one call may write (bounds steps per call)
 _PAD32 = np.uint32(0xFFFFFFFF)
@@ -63,13 +63,6 @@ def _stack_padded(arrays, fill, extra: int) -> np.ndarray:
     for i, a in enumerate(arrays):
         out[i, ..., :a.shape[-1]] = a
     return out
-
-
-def _min_delay(plan) -> int:
-    """Shortest delay (steps) any synapse of ``plan`` can have."""
-    constant = plan.constant_delay[plan.pair_mask]
-    drawn = 1 + (plan.delay_tables == 0).sum(axis=-1)[plan.pair_mask]
-    return int(np.where(constant > 0, constant, drawn).min())
 
 
 class NetworkKernel:
@@ -131,7 +124,7 @@ class NetworkKernel:
                                    zero_outputs=False)
         self.max_steps_per_call = max(1, _WORD_BYTES_PER_CALL // (4 * self.n_words))
         #: shortest synaptic delay (steps) of any projection
-        self.min_delay = min(_min_delay(p.plan) for p in projections)
+        self.min_delay = min(p.plan.min_delay for p in projections)
 
     @functools.cached_property
     def _call(self):
@@ -177,15 +170,8 @@ class NetworkKernel:
             var.value = jnp.asarray(t, jnp.int32)
 
     def drive(self, inputs, n_steps: int) -> np.ndarray:
-        """``(n_steps, 2, n_areas)`` float32: what the ``net.step_input`` inputs
-        add to ``V_ext`` over the network's next ``n_steps`` steps (the
-        ``stim`` of :meth:`run`), summed in their order as DSRunner does."""
-        net = self.net
-        steps = int(net.t.value) + np.arange(n_steps)
-        stim = np.zeros((n_steps, 2, self.n_areas), np.float32)
-        for var, step_input, _, _ in inputs:
-            stim[:, 0 if var is net.E.input else 1] += step_input.values(steps, net.dt)[:, :, 0]
-        return stim
+        """:func:`step_drive` of this kernel's network (the ``stim`` of :meth:`run`)."""
+        return step_drive(self.net, inputs, n_steps)
 
     def spikes(self, words: np.ndarray):
         """``(E, I)`` bool spikes, ``(K, n_areas, n_E)`` and ``(K, n_areas, n_I)``,
@@ -221,17 +207,37 @@ class NetworkKernel:
 
     @functools.cached_property
     def word_neurons(self) -> np.ndarray:
-        """``(n_words, 32)`` int32 global neuron index of each bit (-1: padding);
-        neurons are numbered as in ``multiarea.recording``."""
-        out = np.full((self.n_words, 32), -1, np.int32)
-        for offset, n, per_area, first in ((0, self.n_E, self.words_E, 0),
-                                           (self.n_areas * self.words_E, self.n_I, self.words_I,
-                                            self.n_areas * self.n_E)):
-            local = np.arange(per_area * 32).reshape(per_area, 32)
-            for a in range(self.n_areas):
-                rows = slice(offset + a * per_area, offset + (a + 1) * per_area)
-                out[rows] = np.where(local < n, first + a * n + local, -1)
-        return out
+        """:func:`word_neurons` of this kernel's network."""
+        return word_neurons(self.n_areas, self.n_E, self.n_I)
+
+
+def step_drive(net, inputs, n_steps: int, first_step: int | None = None) -> np.ndarray:
+    """``(n_steps, 2, n_areas)`` float32: what the ``net.step_input`` inputs add
+    to ``V_ext`` of the E (``[:, 0]``) and I (``[:, 1]``) neurons of each area
+    over ``n_steps`` steps from ``first_step`` (default the network's next
+    step), summed in their order as DSRunner does."""
+    first = int(net.t.value) if first_step is None else int(first_step)
+    steps = first + np.arange(n_steps)
+    stim = np.zeros((n_steps, 2, net.n_areas), np.float32)
+    for var, step_input, _, _ in inputs:
+        stim[:, 0 if var is net.E.input else 1] += step_input.values(steps, net.dt)[:, :, 0]
+    return stim
+
+
+def word_neurons(n_areas: int, n_E: int, n_I: int) -> np.ndarray:
+    """``(n_words, 32)`` int32 global neuron index of each bit of a step's spike
+    words (-1: padding): per area ``ceil(n_E / 32)`` E words, area-major, then
+    the I words likewise; bit ``b`` of word ``w`` of an area is its neuron
+    ``32 w + b``.  Neurons are numbered as in ``multiarea.recording``."""
+    words_E, words_I = -(-n_E // 32), -(-n_I // 32)
+    out = np.full((n_areas * (words_E + words_I), 32), -1, np.int32)
+    for offset, n, per_area, first in ((0, n_E, words_E, 0),
+                                       (n_areas * words_E, n_I, words_I, n_areas * n_E)):
+        local = np.arange(per_area * 32).reshape(per_area, 32)
+        for a in range(n_areas):
+            rows = slice(offset + a * per_area, offset + (a + 1) * per_area)
+            out[rows] = np.where(local < n, first + a * n + local, -1)
+    return out
 
 
 def words_to_pairs(words: np.ndarray, word_neurons: np.ndarray, first_step: int,

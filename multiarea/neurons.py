@@ -223,9 +223,18 @@ class LIF(bp.DynamicalSystem):
         """uint32 key of this population's noise (from ``seed``)."""
         return _rng.noise_key(self.seed)
 
-    def noise(self, step):
-        """``(size,)`` float32 standard normal noise of step ``step`` (traceable)."""
-        neuron = jnp.arange(self.num, dtype=jnp.uint32).reshape(self.size)
+    def noise(self, step, neuron=None):
+        """Float32 standard normal noise of step ``step`` (traceable).
+
+        Args:
+            step: the step (int scalar).
+            neuron: global (flat) indices of the neurons, any shape; default
+                all, shaped ``size``.  The draw of a neuron depends only on
+                (seed, step, neuron), not on which neurons are asked for.
+        """
+        if neuron is None:
+            neuron = jnp.arange(self.num, dtype=jnp.uint32).reshape(self.size)
+        neuron = jnp.asarray(neuron).astype(jnp.uint32)
         index = _rng.noise_index(self.noise_key, jnp.asarray(step).astype(jnp.uint32), neuron, xp=jnp)
         return jnp.asarray(_rng.normal_table())[index]
 
@@ -241,6 +250,34 @@ class LIF(bp.DynamicalSystem):
     def num(self) -> int:
         return int(np.prod(self.size))
 
+    def advance(self, V, refractory_left, step, jump, drive, neuron=None):
+        """One step as a pure function of the state (what :meth:`update` runs).
+
+        Args:
+            V: membrane potentials (mV), any shape (e.g. one device's areas).
+            refractory_left: int32 refractory steps left, like ``V``.
+            step: int32 scalar, the step being computed.
+            jump: synaptic jumps (mV) arriving this step, broadcastable to ``V``.
+            drive: external drive (mV), ``V_ext`` + input, broadcastable to ``V``.
+            neuron: global indices of the neurons of ``V`` (for the noise);
+                default all, in order (``V`` shaped ``size``).
+
+        Returns:
+            ``(V, spike, refractory_left)`` after the step.
+        """
+        refractory = refractory_left > 0
+        noisy = V + self.noise(step, neuron) * self.noise_scale if self.sigma > 0 else V  # equal for sigma = 0
+        V_free = noisy + (drive - (V - self.V_rest)) * self.euler_factor
+        V = jnp.where(refractory, V, V_free)
+        spike = jnp.logical_and(V > self.V_th, jnp.logical_not(refractory))
+        if self.synapses_during_refractory:
+            V = V + jump
+        else:
+            V = jnp.where(refractory, V, V + jump)
+        left = jnp.maximum(refractory_left - 1, 0)
+        return (jnp.where(spike, self.V_reset, V), spike,
+                jnp.where(spike, self.refractory_steps_after(step), left))
+
     def update(self, jump=0.0):
         """Advance one step.
 
@@ -250,22 +287,10 @@ class LIF(bp.DynamicalSystem):
         Returns:
             ``(size,)`` bool spikes of this step.
         """
-        V = self.V.value
         step = self.step.value
-        refractory = self.refractory_left.value > 0
-        drive = self.V_ext + self.input.value
-        noisy = V + self.noise(step) * self.noise_scale if self.sigma > 0 else V  # equal for sigma = 0
-        V_free = noisy + (drive - (V - self.V_rest)) * self.euler_factor
-        V = jnp.where(refractory, V, V_free)
-        spike = jnp.logical_and(V > self.V_th, jnp.logical_not(refractory))
-        if self.synapses_during_refractory:
-            V = V + jump
-        else:
-            V = jnp.where(refractory, V, V + jump)
-        self.V.value = jnp.where(spike, self.V_reset, V)
-        self.spike.value = spike
-        left = jnp.maximum(self.refractory_left.value - 1, 0)
-        self.refractory_left.value = jnp.where(spike, self.refractory_steps_after(step), left)
+        V, spike, left = self.advance(self.V.value, self.refractory_left.value, step, jump,
+                                      self.V_ext + self.input.value)
+        self.V.value, self.spike.value, self.refractory_left.value = V, spike, left
         self.step.value = step + 1
         self.input.value = jnp.zeros(self.size, jnp.float32)
         return spike

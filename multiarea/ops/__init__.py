@@ -19,10 +19,10 @@ import warnings
 from . import _event_jax
 from ._build import CustomOpUnavailable
 from ._csr import csr_matvec
-from ._plan import JitConnPlan, make_plan
+from ._plan import JitConnPlan, PairTables, make_plan
 from ._xla_custom_op import XLACustomOp
 
-__all__ = ["JitConnPlan", "make_plan", "event_current", "csr_event_current", "csr_matvec",
+__all__ = ["JitConnPlan", "PairTables", "make_plan", "event_current", "csr_event_current", "csr_matvec",
            "set_backend", "get_backend", "BACKENDS", "XLACustomOp", "CustomOpUnavailable"]
 
 BACKENDS = ("taichi", "jax")
@@ -65,16 +65,18 @@ def _resolve_backend(name: str | None) -> str:
     return "jax" if name == "taichi" and _unavailable else name
 
 
-def event_current(plan: JitConnPlan, spikes, weights, ring, t, backend: str | None = None):
+def event_current(plan: JitConnPlan, spikes, weights, ring, t, backend: str | None = None,
+                  tables: PairTables | None = None):
     """Deliver spikes through a fused JIT projection into a ring buffer.
 
-    See ``_event_jax.event_current`` for the arguments and shapes; ``backend``
+    See ``_event_jax.event_current`` for the arguments and shapes (``tables``:
+    a subset of the plan's pairs, e.g. one device's areas); ``backend``
     overrides the global choice for this call.
     """
     if _resolve_backend(backend) == "taichi":
         from . import _event_taichi
-        return _event_taichi.event_current(plan, spikes, weights, ring, t)
-    return _event_jax.event_current(plan, spikes, weights, ring, t)
+        return _event_taichi.event_current(plan, spikes, weights, ring, t, tables=tables)
+    return _event_jax.event_current(plan, spikes, weights, ring, t, tables=tables)
 
 
 csr_event_current = _event_jax.csr_event_current

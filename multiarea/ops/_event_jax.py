@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _rng
-from ._plan import JitConnPlan, gaps_from_draws
+from ._plan import JitConnPlan, PairTables, gaps_from_draws
 
 EVENT_CHUNK = 16
 
@@ -35,19 +35,19 @@ def _count_le(tables_flat, row, length: int, values):
     return lo
 
 
-def _deliver_rows(plan: JitConnPlan, ring, t, key, pair, tgt, weight, active):
+def _deliver_rows(plan: JitConnPlan, tables: PairTables, ring, t, key, pair, tgt, weight, active):
     """Add ``weight`` at every synapse of the given rows into the ring buffer.
 
-    key, pair, tgt, weight, active: ``(E, T)`` arrays, one entry per row.
+    key, pair, tgt, weight, active: ``(E, T)`` arrays, one entry per row;
+    ``pair`` indexes the rows of ``tables.delay_tables``.
     """
     n_post, m = plan.n_post, plan.gap_chunk
     n_slots = ring.shape[0]
     geometric = jnp.asarray(plan.geometric)
     length = plan.delay_tables.shape[-1]
-    delays_flat = jnp.asarray(plan.delay_tables.reshape(-1))
-    constant = plan.constant_delay.reshape(-1)
-    all_constant = bool(np.all(constant[plan.pair_mask.reshape(-1)] > 0))
-    constant = jnp.asarray(constant)
+    delays_flat = jnp.asarray(tables.delay_tables).reshape(-1)
+    constant = jnp.maximum(jnp.asarray(tables.pair_delay).reshape(-1), 0)
+    all_constant = plan.all_constant
     offsets = jnp.arange(m, dtype=jnp.uint32)
 
     def cond(carry):
@@ -80,7 +80,8 @@ def _clear_slot(ring, t):
     return jax.lax.dynamic_update_slice_in_dim(ring, zeros, t % ring.shape[0], axis=0)
 
 
-def event_current(plan: JitConnPlan, spikes, weights, ring, t, event_chunk: int | None = None):
+def event_current(plan: JitConnPlan, spikes, weights, ring, t, event_chunk: int | None = None,
+                  tables: PairTables | None = None):
     """Deliver this step's spikes through a fused JIT projection into a ring buffer.
 
     Args:
@@ -94,16 +95,21 @@ def event_current(plan: JitConnPlan, spikes, weights, ring, t, event_chunk: int 
         t: int32 scalar, the current step.
         event_chunk: spiking pre neurons processed per pass (default
             ``EVENT_CHUNK``); any number of spikes is handled exactly.
+        tables: the pairs to deliver through (default ``plan.tables()``, all
+            of them); with a subset (one device's target areas, see
+            :meth:`JitConnPlan.tables`) ``n_src``/``n_tgt`` above are the
+            subset's, and the synapses are those of the full plan.
 
     Returns:
         The ring buffer with slot ``t % D`` (the input consumed at step ``t``)
         cleared and every synapse's weight added at slot ``(t + delay) % D``.
     """
     event_chunk = EVENT_CHUNK if event_chunk is None else event_chunk
-    n_src, n_pre = plan.n_src, plan.n_pre
+    tables = plan.tables() if tables is None else tables
+    targets = jnp.asarray(tables.targets_of_src)
+    proj_ids = jnp.asarray(tables.proj_ids)
+    n_src, n_pre = proj_ids.shape[1], plan.n_pre
     size = n_src * n_pre
-    targets = jnp.asarray(plan.targets_of_src)
-    proj_ids = jnp.asarray(plan.proj_ids)
     weights = jnp.asarray(weights)
 
     def body(carry):
@@ -117,7 +123,7 @@ def event_current(plan: JitConnPlan, spikes, weights, ring, t, event_chunk: int 
         active = valid[:, None] & (tgt >= 0)
         tgt = jnp.maximum(tgt, 0)
         key = _rng.row_key(plan.seed, proj_ids[tgt, src], pre.astype(jnp.uint32), xp=jnp)
-        ring = _deliver_rows(plan, ring, t, key, tgt * n_src + src, tgt, weights[tgt, src], active)
+        ring = _deliver_rows(plan, tables, ring, t, key, tgt * n_src + src, tgt, weights[tgt, src], active)
         return remaining, ring
 
     remaining = jnp.asarray(spikes).reshape(size).astype(bool)

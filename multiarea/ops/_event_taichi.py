@@ -18,7 +18,7 @@ import numpy as np
 import taichi as ti
 
 from . import _rng
-from ._plan import DELAY_GUIDE_BITS, GEOMETRIC_GUIDE_BITS, JitConnPlan
+from ._plan import DELAY_GUIDE_BITS, GEOMETRIC_GUIDE_BITS, JitConnPlan, PairTables
 from ._xla_custom_op import XLACustomOp
 
 _U8, _I32, _U32, _F32 = ti.u8, ti.i32, ti.u32, ti.f32
@@ -114,27 +114,23 @@ def _fused_op() -> XLACustomOp:
     return _op
 
 
-def _plan_arrays(plan: JitConnPlan) -> tuple:
-    """The plan's static tables as numpy arrays (cached on the plan)."""
-    cached = getattr(plan, "_taichi_arrays", None)
-    if cached is None:
-        n_pairs = plan.n_tgt * plan.n_src
-        pair_delay = np.where(plan.pair_mask, plan.constant_delay, -1).astype(np.int32)
-        cached = tuple(np.ascontiguousarray(a) for a in (
-            plan.proj_ids, plan.geometric, plan.geometric_guide,
-            plan.delay_tables.reshape(n_pairs, -1), plan.delay_guide, pair_delay))
-        object.__setattr__(plan, "_taichi_arrays", cached)
-    return cached
+def _plan_arrays(plan: JitConnPlan, tables: PairTables | None = None) -> tuple:
+    """The kernel's table arguments: ``(proj_ids, geometric, geometric_guide,
+    delay_tables, delay_guide, pair_delay)`` of ``tables`` (default all the
+    plan's pairs)."""
+    t = plan.tables() if tables is None else tables
+    return (t.proj_ids, plan.geometric, plan.geometric_guide, t.delay_tables, t.delay_guide,
+            t.pair_delay)
 
 
-def event_current(plan: JitConnPlan, spikes, weights, ring, t):
+def event_current(plan: JitConnPlan, spikes, weights, ring, t, tables: PairTables | None = None):
     """Taichi implementation of ``_event_jax.event_current`` (same arguments)."""
-    proj_ids, geo, geo_guide, tables, guide, pair_delay = _plan_arrays(plan)
+    proj_ids, geo, geo_guide, delay_tables, guide, pair_delay = _plan_arrays(plan, tables)
     seed_step = jnp.stack([jnp.asarray(np.uint32(plan.seed).view(np.int32)),
                            jnp.asarray(t, jnp.int32)])
     spikes = jnp.asarray(spikes).reshape(-1).astype(jnp.uint8)
     weights = jnp.asarray(weights, jnp.float32)
-    out, _ = _fused_op()(spikes, weights, proj_ids, geo, geo_guide, tables, guide, pair_delay,
+    out, _ = _fused_op()(spikes, weights, proj_ids, geo, geo_guide, delay_tables, guide, pair_delay,
                          seed_step, ring,
                          outs=[jax.ShapeDtypeStruct(ring.shape, ring.dtype),
                                jax.ShapeDtypeStruct(spikes.shape, jnp.int32)],

@@ -16,18 +16,42 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import _checks
 from . import _rng, _tables
 
-__all__ = ["JitConnPlan", "make_plan"]
+__all__ = ["JitConnPlan", "PairTables", "make_plan"]
 
 GEOMETRIC_GUIDE_BITS = 12
 GEOMETRIC_GUIDE = 1 << GEOMETRIC_GUIDE_BITS
 DELAY_GUIDE_BITS = 6
 DELAY_GUIDE = 1 << DELAY_GUIDE_BITS
+
+
+class PairTables(NamedTuple):
+    """The per-pair tables a backend reads, for some target and source groups.
+
+    A plan's own tables (:meth:`JitConnPlan.tables`) cover all its pairs; a
+    device of a sharded run gets the rows of its target areas and the
+    columns of the sources it sees, with the plan's projection ids, so it
+    regenerates exactly the synapses of the unsharded plan.  Fields (numpy or
+    JAX arrays), for ``T`` target and ``S`` source groups:
+
+    * ``proj_ids``: ``(T, S)`` uint32 projection id of each pair;
+    * ``pair_delay``: ``(T, S)`` int32: -1 no pair, 0 delays drawn per
+      synapse, ``d > 0`` constant delay of ``d`` steps;
+    * ``delay_tables``: ``(T * S, L)`` uint32 delay table of each pair;
+    * ``delay_guide``: ``(T * S, 64)`` int32 search start points;
+    * ``targets_of_src``: ``(S, T)`` int32 targets of each source, -1 padded.
+    """
+    proj_ids: object
+    pair_delay: object
+    delay_tables: object
+    delay_guide: object
+    targets_of_src: object
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,17 +66,14 @@ class JitConnPlan:
     pair_mask: np.ndarray  #: (n_tgt, n_src) bool
     delay_tables: np.ndarray  #: (n_tgt, n_src, L) uint32, see ``_tables``
     geometric: np.ndarray = field(init=False)  #: (K,) uint32 ascending thresholds
-    targets_of_src: np.ndarray = field(init=False)  #: (n_src, T) int32, -1 padded
 
     def __post_init__(self):
         object.__setattr__(self, "geometric", _tables.geometric_table(self.p, self.n_post))
-        n_tgt, n_src = self.pair_mask.shape
-        width = max(1, int(self.pair_mask.sum(axis=0).max()))
-        targets = np.full((n_src, width), -1, dtype=np.int32)
-        for src in range(n_src):
-            tg = np.flatnonzero(self.pair_mask[:, src])
-            targets[src, :tg.size] = tg
-        object.__setattr__(self, "targets_of_src", targets)
+
+    @property
+    def targets_of_src(self) -> np.ndarray:
+        """``(n_src, T)`` int32 target groups of each source group, -1 padded."""
+        return self.tables().targets_of_src
 
     @property
     def n_src(self) -> int:
@@ -87,9 +108,56 @@ class JitConnPlan:
         return np.where(constant, 1 + below_one, 0).astype(np.int32)
 
     @property
+    def all_constant(self) -> bool:
+        """Whether every pair has a constant delay (no per-synapse draws)."""
+        return bool(np.all(self.constant_delay[self.pair_mask] > 0))
+
+    def tables(self, targets: tuple | None = None, sources: tuple | None = None) -> PairTables:
+        """:class:`PairTables` (numpy, cached on the plan) of the pairs of
+        target groups ``targets`` and source groups ``sources`` (tuples of
+        group indices, -1 for a padding group that has no pairs; default all,
+        in order)."""
+        cache = self.__dict__.setdefault("_tables_cache", {})
+        if (targets, sources) not in cache:
+            cache[targets, sources] = self._tables(targets, sources)
+        return cache[targets, sources]
+
+    def _tables(self, targets, sources) -> PairTables:
+        tgt = np.arange(self.n_tgt) if targets is None else np.asarray(targets, np.int64)
+        src = np.arange(self.n_src) if sources is None else np.asarray(sources, np.int64)
+        real = (tgt >= 0)[:, None] & (src >= 0)[None, :]
+        rows, cols = np.ix_(np.maximum(tgt, 0), np.maximum(src, 0))
+        mask = real & self.pair_mask[rows, cols]
+        pair_delay = np.where(mask, self.constant_delay[rows, cols], -1).astype(np.int32)
+        n_pairs = tgt.size * src.size
+        targets_of_src = np.full((src.size, tgt.size), -1, np.int32)
+        for s in range(src.size):
+            hit = np.flatnonzero(mask[:, s])
+            targets_of_src[s, :hit.size] = hit
+        if targets is None and sources is None:  # the plan's own: as narrow as possible
+            targets_of_src = targets_of_src[:, :max(1, int(mask.sum(axis=0).max()))]
+        guide = self.delay_guide.reshape(self.n_tgt, self.n_src, -1)[rows, cols]
+        return PairTables(
+            proj_ids=np.where(real, self.proj_ids[rows, cols], 0).astype(np.uint32),
+            pair_delay=pair_delay,
+            delay_tables=np.ascontiguousarray(self.delay_tables[rows, cols].reshape(n_pairs, -1)),
+            delay_guide=np.ascontiguousarray(guide.reshape(n_pairs, -1)),
+            targets_of_src=targets_of_src)
+
+    @property
     def max_delay(self) -> int:
         """Largest delay in steps any synapse can have."""
         return int(1 + (self.delay_tables < _tables.DELAY_ONE).sum(axis=-1).max())
+
+    @property
+    def min_delay(self) -> int:
+        """Shortest delay in steps any synapse can have (``max_delay`` if the
+        plan has no pairs)."""
+        if not self.pair_mask.any():
+            return self.max_delay
+        constant = self.constant_delay[self.pair_mask]
+        drawn = 1 + (self.delay_tables == 0).sum(axis=-1)[self.pair_mask]
+        return int(np.where(constant > 0, constant, drawn).min())
 
     @property
     def ring_length(self) -> int:
