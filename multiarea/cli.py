@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 __all__ = ["main", "parse_seeds"]
 
 RATE_WINDOW_MS = 10.0
+_REEXEC = "MULTIAREA_CLI_REEXEC"  #: set in a command re-run with more host devices
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -55,6 +57,8 @@ def _run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    import jax
+
     from . import analysis, ops
     from .models import load_model
     from .recording import simulate
@@ -66,10 +70,12 @@ def _run(args) -> int:
     print(f"{model.name} / {model.regime}: {model.anatomy.n_areas} areas x "
           f"{model.params['neurons_per_area']} neurons, {model.duration_ms} ms "
           f"(dt {model.dt} ms), seed {model.params['seed']}, backend {ops.get_backend()}")
+    if args.devices is not None:
+        print(f"areas split over {args.devices} devices: {jax.devices()[:args.devices]}")
     start = time.perf_counter()
     net = model.build()
     record = simulate(net, model.duration_ms, inputs=[model.stimulus(net)],
-                      progress_bar=not args.quiet, chunk_ms=100.0)
+                      progress_bar=not args.quiet, chunk_ms=100.0, devices=args.devices)
     elapsed = time.perf_counter() - start
     written = [record.save(out / "spikes.npz")]
     raster_path = out / "raster_E.png"
@@ -159,12 +165,36 @@ def _add_common(parser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _host_devices(argv, n: int) -> None:
+    """Make ``n`` devices visible: on a CPU-only machine with fewer host
+    devices, run this command again in a process with ``n`` host devices
+    (XLA fixes the device count when jax starts, which importing brainpy does)."""
+    import jax
+
+    if n < 1:
+        raise ValueError(f"--devices must be >= 1, got {n}")
+    devices = jax.devices()
+    if len(devices) >= n:
+        return
+    if any(d.platform != "cpu" for d in devices) or os.environ.get(_REEXEC):
+        raise ValueError(f"--devices {n}: jax sees only {len(devices)} devices ({devices})")
+    flags = os.environ.get("XLA_FLAGS", "")
+    flags = " ".join(f for f in flags.split() if not f.startswith("--xla_force_host_platform_device_count"))
+    env = dict(os.environ, XLA_FLAGS=f"{flags} --xla_force_host_platform_device_count={n}".strip(),
+               **{_REEXEC: "1"})
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "multiarea.cli", *argv], env)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="multiarea", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="simulate a bundled model and write spikes, rates and a raster")
     _add_common(run)
     run.add_argument("--regime", default=None, help="regime (default: the model's default)")
+    run.add_argument("--devices", type=int, default=None,
+                     help="split the areas over N devices (jax.sharding; same spikes as one device); "
+                          "on a CPU-only machine N host devices are made")
     figure = sub.add_parser("figure", help="write a panel of Joglekar et al. 2018 (5B 5C 5E 6A 6B 6D)")
     _add_common(figure)
     figure.add_argument("panel", help="panel: 5B, 5C, 5E, 6A, 6B or 6D")
@@ -173,6 +203,8 @@ def main(argv=None) -> int:
                              "responded and latency spread over seeds")
     args = parser.parse_args(argv)
     try:
+        if args.command == "run" and args.devices is not None:
+            _host_devices(sys.argv[1:] if argv is None else list(argv), args.devices)
         return _run(args) if args.command == "run" else _figure(args)
     except (ValueError, TypeError, FileNotFoundError) as err:
         print(f"multiarea: error: {err}", file=sys.stderr)

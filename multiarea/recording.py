@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import brainpy as bp
+import jax
 import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
@@ -136,7 +137,24 @@ def _kernel_steps(net, inputs, recorded: np.ndarray):
     def run(first, n):
         return words_to_pairs(kernel.run(kernel.drive(inputs, n)), kernel.word_neurons, first, mask)
 
-    return run, min(_KERNEL_CALL_STEPS, kernel.max_steps_per_call)
+    return run, min(_KERNEL_CALL_STEPS, kernel.max_steps_per_call), None
+
+
+def _sharded_steps(net, inputs, recorded: np.ndarray, devices):
+    """Like :func:`_kernel_steps`, with the areas split over ``devices``
+    (``multiarea.sharding``); the state is written back at the end."""
+    from .engine import words_to_pairs
+    from .sharding import ShardedRun
+
+    sharded = ShardedRun(net, devices)
+    mask = np.zeros(net.E.num + net.I.num, bool)
+    mask[recorded] = True
+    mask = None if mask.all() else mask
+
+    def run(first, n):
+        return words_to_pairs(sharded.run(sharded.drive(inputs, n)), sharded.word_neurons, first, mask)
+
+    return run, _KERNEL_CALL_STEPS, sharded.store
 
 
 def _dsrunner_steps(net, inputs, recorded: np.ndarray):
@@ -154,12 +172,12 @@ def _dsrunner_steps(net, inputs, recorded: np.ndarray):
         runner.run(n * net.dt)
         return _unpack(np.asarray(runner.mon["spikes"]), recorded, first)
 
-    return run, None
+    return run, None, None
 
 
 def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
              populations=("E", "I"), areas=None, chunk_ms: float | None = None,
-             out_dir=None, method: str = "auto") -> SpikeRecord:
+             out_dir=None, method: str = "auto", devices=None) -> SpikeRecord:
     """Run a :class:`MultiAreaNetwork` and record spikes.
 
     Two ways to run, with the same spikes for the same seed:
@@ -171,7 +189,10 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
     * ``"dsrunner"``: ``bp.DSRunner`` over the network's ``update``, spikes
       monitored bit-packed inside the compiled loop; takes any DSRunner input.
 
-    ``"auto"`` (default) takes the kernel where it can.  Either way the spikes
+    ``"auto"`` (default) takes the kernel where it can.  With ``devices``
+    the areas are split over several devices (``multiarea.sharding``: the
+    same spikes as one device, the inputs of ``net.step_input`` only).
+    Either way the spikes
     become (step, neuron) pairs after each call, so no dense time x neuron
     buffer ever exceeds one call, and the network's Variables hold its state
     after the run.  Input times count from the network's last reset.
@@ -191,6 +212,11 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
             memory; read them back with :meth:`SpikeRecord.load` on the folder.
             The returned record then holds no spikes (only the metadata).
         method: ``"auto"``, ``"kernel"`` or ``"dsrunner"`` (see above).
+        devices: None (one device), or the devices to split the areas over:
+            an int N (the first N of ``jax.devices()``, across processes under
+            ``jax.distributed``), a list of devices or a ``Mesh`` with an
+            ``"areas"`` axis.  Under several processes only process 0 writes
+            ``out_dir``; the others return the whole record in memory.
 
     Raises:
         ValueError: bad durations, populations or areas; ``method="kernel"``
@@ -216,14 +242,21 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
                              f"timing covers; use refractory_timing='timestep' for longer runs")
     recorded = _recorded_neurons(net, populations, areas)
     inputs = list(inputs)
-    why_not = unsupported_reason(net, inputs) if method != "dsrunner" else None
-    if method == "kernel" and why_not:
-        raise ValueError(f"method='kernel' cannot run this: {why_not}")
-    steps_of = _dsrunner_steps if method == "dsrunner" or why_not else _kernel_steps
-    run, max_call = steps_of(net, inputs, recorded)
+    if devices is not None:
+        if method != "auto":
+            raise ValueError(f"devices={devices!r} runs the sharded path; method must be 'auto', got {method!r}")
+        run, max_call, finish = _sharded_steps(net, inputs, recorded, devices)
+    else:
+        why_not = unsupported_reason(net, inputs) if method != "dsrunner" else None
+        if method == "kernel" and why_not:
+            raise ValueError(f"method='kernel' cannot run this: {why_not}")
+        steps_of = _dsrunner_steps if method == "dsrunner" or why_not else _kernel_steps
+        run, max_call, finish = steps_of(net, inputs, recorded)
     per_call = per_chunk if max_call is None else min(per_chunk, max_call)
 
     meta = dict(dt=net.dt, area_names=net.area_names, n_E=net.E.size[1], n_I=net.I.size[1])
+    if jax.process_index() != 0:
+        out_dir = None  # one writer: every process holds the same record
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -250,6 +283,8 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
             neurons.append(chunk.neurons)
         done += n_chunk
     bar.close()
+    if finish is not None:
+        finish()
     if out_dir is not None:
         steps, neurons = [np.zeros(0, np.int32)], [np.zeros(0, np.int32)]
     return SpikeRecord(np.concatenate(steps), np.concatenate(neurons), total, **meta)
