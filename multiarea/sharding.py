@@ -1,10 +1,9 @@
 """Area-parallel runs of a :class:`~multiarea.network.MultiAreaNetwork` over
 several devices and processes, with ``jax.sharding``.
 
-Layout.  The areas are split into contiguous blocks of ``ceil(n_areas /
-n_devices)`` along the mesh axis ``"areas"`` (29 areas on 4 devices: 8, 8, 8
-and 5, the last block padded with 3 empty areas whose neurons never spike and
-have no synapses).  Each device holds its areas' neuron state and the
+Layout.  The areas are split into contiguous blocks along the mesh axis
+``"areas"`` (29 areas on 4 devices: 8, 7, 7 and 7, the shorter blocks padded
+to 8 slots with empty areas whose neurons never spike and have no synapses).  Each device holds its areas' neuron state and the
 post-side delay rings of its target areas, and regenerates the synapses onto
 them: the same projection ids, row keys and tables as the unsharded plan
 (:meth:`JitConnPlan.tables` of its rows), so no synapse is stored or moved.
@@ -92,14 +91,19 @@ def make_mesh(devices) -> Mesh:
 class AreaLayout:
     """Which device holds which area.
 
+    Device ``d`` holds a contiguous block of areas; block sizes differ by at
+    most one (29 areas on 4 devices: 8, 7, 7, 7).  Every device has
+    ``per_device`` slots, the shorter blocks padded with empty slots.
+
     Args:
         n_areas: areas of the network.
-        n_devices: devices on the mesh axis.
+        n_devices: devices on the mesh axis (at most ``n_areas``).
 
     Attributes:
-        per_device: areas per device, ``ceil(n_areas / n_devices)``.
+        per_device: slots per device, ``ceil(n_areas / n_devices)``.
         slots: ``(n_devices * per_device,)`` int32 global area of each slot
-            (device-major), -1 for padding.
+            (device-major), -1 for padding; real slots are in area order.
+        device: ``(n_areas,)`` int32 device of each area.
     """
 
     def __init__(self, n_areas: int, n_devices: int):
@@ -107,26 +111,29 @@ class AreaLayout:
             raise ValueError(f"more devices ({n_devices}) than areas ({n_areas}): every device needs an area")
         self.n_areas, self.n_devices = int(n_areas), int(n_devices)
         self.per_device = -(-self.n_areas // self.n_devices)
-        slots = np.arange(self.n_devices * self.per_device)
-        self.slots = np.where(slots < self.n_areas, slots, -1).astype(np.int32)
+        sizes = np.full(self.n_devices, self.n_areas // self.n_devices)
+        sizes[:self.n_areas % self.n_devices] += 1
+        self.device = np.repeat(np.arange(self.n_devices), sizes).astype(np.int32)
+        slots = np.full((self.n_devices, self.per_device), -1, np.int32)
+        for d, first in enumerate(np.concatenate([[0], np.cumsum(sizes)[:-1]])):
+            slots[d, :sizes[d]] = first + np.arange(sizes[d])
+        self.slots = slots.ravel()
 
     @property
     def n_slots(self) -> int:
         return self.slots.size
 
     def device_slots(self, d: int) -> tuple:
-        """Global areas (-1: padding) of device ``d``."""
+        """Global areas (-1: padding) of device ``d``'s slots."""
         return tuple(int(a) for a in self.slots[d * self.per_device:(d + 1) * self.per_device])
 
-    def device_of(self, area: int) -> int:
-        return area // self.per_device
-
     def pad(self, x, axis: int = 0, fill=0) -> np.ndarray:
-        """``x`` with its area axis (``n_areas``) padded to ``n_slots``."""
-        x = np.asarray(x)
-        widths = [(0, 0)] * x.ndim
-        widths[axis] = (0, self.n_slots - self.n_areas)
-        return np.pad(x, widths, constant_values=fill)
+        """``x`` with its area axis (``n_areas`` long) spread over the
+        ``n_slots`` slots, padding slots set to ``fill``."""
+        x = np.moveaxis(np.asarray(x), axis, 0)
+        out = np.full((self.n_slots,) + x.shape[1:], fill, dtype=x.dtype)
+        out[self.slots >= 0] = x
+        return np.moveaxis(out, 0, axis)
 
 
 def pack_words(spikes):
@@ -157,7 +164,7 @@ class _Delivery:
         plan = proj.plan
         self.proj, self.plan = proj, plan
         tgt, src = np.nonzero(plan.pair_mask)
-        self.exchanged = bool(np.any([layout.device_of(t) != layout.device_of(s) for t, s in zip(tgt, src)]))
+        self.exchanged = bool(np.any(layout.device[tgt] != layout.device[src]))
         gathered = tuple(int(a) for a in layout.slots)
         tables, weights = [], []
         for d in range(layout.n_devices):

@@ -11,25 +11,12 @@ import taichi as ti
 import multiarea as ma
 from multiarea.engine import NetworkKernel, unsupported_reason, words_to_pairs
 
+from _netstate import assert_same_run as _assert_same_run, state as _state
+
 
 def _model(n_areas=2, neurons=500, regime="asynchronous-strong", **overrides):
     return ma.load_model("joglekar2018", regime=regime, n_areas=n_areas, neurons_per_area=neurons,
                          **overrides)
-
-
-def _state(net):
-    return {name: np.asarray(var.value) for name, var in (
-        ("V_E", net.E.V), ("V_I", net.I.V), ("left_E", net.E.refractory_left),
-        ("left_I", net.I.refractory_left), ("ring_EE", net.EE.ring), ("ring_EI", net.EI.ring),
-        ("ring_IE", net.IE.ring), ("ring_II", net.II.ring), ("arriving_EE", net.EE.arriving),
-        ("spike_E", net.E.spike), ("spike_I", net.I.spike), ("t", net.t), ("step_E", net.E.step))}
-
-
-def _assert_same_run(a, b, state_a, state_b):
-    np.testing.assert_array_equal(a.steps, b.steps)
-    np.testing.assert_array_equal(a.neurons, b.neurons)
-    for name in state_a:  # bit for bit, floats included
-        np.testing.assert_array_equal(state_a[name], state_b[name], err_msg=name)
 
 
 @pytest.mark.parametrize("semantics", [
