@@ -29,7 +29,7 @@ from . import ops
 from .network import MultiAreaNetwork, StepInput
 from .ops import _rng
 
-__all__ = ["NetworkKernel", "unsupported_reason", "words_to_pairs", "word_neurons", "step_drive"]
+__all__ = ["NetworkKernel", "unsupported_reason", "words_to_pairs", "word_neurons", "words_to_spikes", "step_drive"]
 
 _WORD_BYTES_PER_CALL = 64 << 20  #: spike words one call may write (bounds steps per call)
 _PAD32 = np.uint32(0xFFFFFFFF)
@@ -174,14 +174,8 @@ class NetworkKernel:
         return step_drive(self.net, inputs, n_steps)
 
     def spikes(self, words: np.ndarray):
-        """``(E, I)`` bool spikes, ``(K, n_areas, n_E)`` and ``(K, n_areas, n_I)``,
-        of ``(K, n_words)`` spike words."""
-        bits = np.unpackbits(np.ascontiguousarray(words).view(np.uint8), bitorder="little") > 0
-        bits = bits.reshape(len(words), self.n_words, 32)
-        split = self.n_areas * self.words_E
-        spike_E = bits[:, :split].reshape(len(words), self.n_areas, -1)[:, :, :self.n_E]
-        spike_I = bits[:, split:].reshape(len(words), self.n_areas, -1)[:, :, :self.n_I]
-        return spike_E, spike_I
+        """:func:`words_to_spikes` of this kernel's network."""
+        return words_to_spikes(words, self.n_areas, self.n_E, self.n_I)
 
     def run(self, stim: np.ndarray) -> np.ndarray:
         """Advance the network ``K = len(stim)`` steps.
@@ -222,6 +216,17 @@ def step_drive(net, inputs, n_steps: int, first_step: int | None = None) -> np.n
     for var, step_input, _, _ in inputs:
         stim[:, 0 if var is net.E.input else 1] += step_input.values(steps, net.dt)[:, :, 0]
     return stim
+
+
+def words_to_spikes(words: np.ndarray, n_areas: int, n_E: int, n_I: int):
+    """``(E, I)`` bool spikes, ``(K, n_areas, n_E)`` and ``(K, n_areas, n_I)``,
+    of ``(K, n_words)`` spike words (layout of :func:`word_neurons`)."""
+    words = np.ascontiguousarray(words, np.uint32)
+    bits = np.unpackbits(words.view(np.uint8), bitorder="little").reshape(len(words), -1, 32) > 0
+    split = n_areas * -(-n_E // 32)
+    spike_E = bits[:, :split].reshape(len(words), n_areas, -1)[:, :, :n_E]
+    spike_I = bits[:, split:].reshape(len(words), n_areas, -1)[:, :, :n_I]
+    return spike_E, spike_I
 
 
 def word_neurons(n_areas: int, n_E: int, n_I: int) -> np.ndarray:

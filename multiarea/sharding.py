@@ -274,23 +274,26 @@ class ShardedRun:
             neuron_E = area[:, None] * n_E + jnp.arange(n_E, dtype=jnp.int32)
             neuron_I = area[:, None] * n_I + jnp.arange(n_I, dtype=jnp.int32)
 
+            def arrivals(rings, t0):
+                """``(window, areas here, n)`` jumps arriving at the window's steps
+                onto E and I (all sent before the window: every delay >= window)."""
+                slots = [jnp.take(r, (t0 + jnp.arange(window)) % r.shape[0], axis=0) for r in rings]
+                return slots[0] + slots[2], slots[1] + slots[3]  # EE + IE, EI + II
+
             def one_window(carry, stim_w):  # stim_w: (window, 2, areas here)
-                V_E, V_I, left_E, left_I, *rings, t0 = carry
+                V_E, V_I, left_E, left_I, rings, t0, jump_E, jump_I = carry
 
                 def update(c, xs):
                     V_E, V_I, left_E, left_I = c
-                    k, drive = xs
+                    k, drive, j_E, j_I = xs
                     step = t0 + k
-                    r_EE, r_EI, r_IE, r_II = (r[step % r.shape[0]] for r in rings)
-                    V_E, s_E, left_E = E.advance(V_E, left_E, step, r_EE + r_IE,
-                                                 vext_E + drive[0][:, None], neuron_E)
-                    V_I, s_I, left_I = I.advance(V_I, left_I, step, r_EI + r_II,
-                                                 vext_I + drive[1][:, None], neuron_I)
+                    V_E, s_E, left_E = E.advance(V_E, left_E, step, j_E, vext_E + drive[0][:, None], neuron_E)
+                    V_I, s_I, left_I = I.advance(V_I, left_I, step, j_I, vext_I + drive[1][:, None], neuron_I)
                     s_E, s_I = s_E & real[:, None], s_I & real[:, None]
                     return (V_E, V_I, left_E, left_I), (pack_words(s_E), pack_words(s_I))
 
                 (V_E, V_I, left_E, left_I), (w_E, w_I) = jax.lax.scan(
-                    update, (V_E, V_I, left_E, left_I), (jnp.arange(window), stim_w))
+                    update, (V_E, V_I, left_E, left_I), (jnp.arange(window), stim_w, jump_E, jump_I))
                 sent = [jax.lax.all_gather(w, AXIS, axis=1, tiled=True) if ex else w
                         for w, ex in zip((w_E, w_I), exchange)]
 
@@ -302,12 +305,18 @@ class ShardedRun:
                         for i, (plan, w, ring, backend, tab)
                         in enumerate(zip(plans, weights, rings, backends, tables))), None
 
-                rings, _ = jax.lax.scan(deliver, tuple(rings), (jnp.arange(window), *sent))
-                return (V_E, V_I, left_E, left_I, *rings, t0 + window), (w_E, w_I)
+                rings, _ = jax.lax.scan(deliver, rings, (jnp.arange(window), *sent))
+                # read the next window's input now, after the in-place deliveries
+                # (a read left next to them makes XLA copy the rings)
+                t1 = t0 + window
+                return (V_E, V_I, left_E, left_I, rings, t1, *arrivals(rings, t1)), (w_E, w_I)
 
+            V_E, V_I, left_E, left_I, *rings = state
             stim = stim.reshape((n_windows, window) + stim.shape[1:])
-            carry, (w_E, w_I) = jax.lax.scan(one_window, (*state, t), stim)
-            return tuple(carry[:-1]), w_E.reshape((-1,) + w_E.shape[2:]), w_I.reshape((-1,) + w_I.shape[2:])
+            init = (V_E, V_I, left_E, left_I, tuple(rings), t, *arrivals(rings, t))
+            (V_E, V_I, left_E, left_I, rings, *_), (w_E, w_I) = jax.lax.scan(one_window, init, stim)
+            return ((V_E, V_I, left_E, left_I, *rings), w_E.reshape((-1,) + w_E.shape[2:]),
+                    w_I.reshape((-1,) + w_I.shape[2:]))
 
         area, ring = P(AXIS), P(None, AXIS)
         static_specs = (area, area, area, area) + sum(
@@ -375,6 +384,24 @@ class ShardedRun:
         words = sum((-(-n // 32)) * lay.per_device
                     for n, ex in ((self.n_E, self.exchange_E), (self.n_I, self.exchange_I)) if ex)
         return {"sent": 4 * words, "received": 4 * words * (lay.n_devices - 1)}
+
+    def device_memory(self, n_steps: int) -> dict:
+        """Bytes one device holds (this process's first device, a full one):
+        ``state`` (neuron
+        state and delay rings), ``tables`` (its pairs' tables and weights),
+        and ``temporaries`` of the compiled call for ``n_steps``-step calls
+        (XLA's memory analysis; spike words and scratch included)."""
+        def shard_bytes(tree):
+            return sum(x.addressable_shards[0].data.nbytes for x in jax.tree.leaves(tree))
+
+        n_windows = max(1, n_steps // self.window)
+        stim = self._put(np.zeros((n_windows * self.window, 2, self.layout.n_slots), np.float32),
+                         P(None, None, AXIS))
+        compiled = self._compiled(n_windows, self.window).lower(
+            self._static, self._state, jnp.asarray(self._t, jnp.int32), stim).compile()
+        analysis = compiled.memory_analysis()
+        return {"state": shard_bytes(self._state), "tables": shard_bytes(self._static),
+                "temporaries": int(analysis.temp_size_in_bytes) if analysis is not None else -1}
 
     def store(self) -> None:
         """Write the state back to the network's Variables (after the last
