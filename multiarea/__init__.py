@@ -25,7 +25,7 @@ Activation fitting (``ma.fitting``) on a ``LayeredConnectomeNet`` or a
 # multiarea.cli with its kernels: 3.4 s -> 2.95 s on the development VM).
 import taichi  # noqa: F401  isort: skip
 
-from . import activation_frames, analysis, connectome, data, fitting, initializers, io, ops
+from . import activation_frames, analysis, connectome, data, fitting, initializers, io, ops, sharding
 from .connectome_rnn import ConnectomeRNN, fly_visual_rnn
 from .initializers import Lognormal, Normal, Value
 from .layered import LayeredConnectomeNet
@@ -38,7 +38,7 @@ from .recording import SpikeRecord, simulate
 
 __version__ = "0.1.0"
 
-__all__ = ["activation_frames", "analysis", "connectome", "data", "fitting", "initializers", "io", "ops",
+__all__ = ["activation_frames", "analysis", "connectome", "data", "fitting", "initializers", "io", "ops", "sharding",
            "ConnectomeRNN", "fly_visual_rnn", "LayeredConnectomeNet",
            "Lognormal", "Normal", "Value", "CSR", "FixedProb", "Model", "available_models",
            "load_model", "Area", "MultiAreaNetwork", "StepInput", "LIF", "Projection",
