@@ -167,6 +167,9 @@ def _dsrunner_steps(net, inputs, recorded: np.ndarray):
 
     runner = bp.DSRunner(net, monitors={"spikes": packed_spikes}, inputs=list(inputs),
                          dt=net.dt, progress_bar=False)
+    # input time counts from the network's last reset, as on the other paths:
+    # DSRunner's clock is t = i * dt with i its step index, which starts at i0
+    runner.i0 = int(net.t.value)
 
     def run(first, n):
         runner.run(n * net.dt)

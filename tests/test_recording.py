@@ -141,3 +141,19 @@ def test_one_progress_bar_for_the_whole_run(capsys):
     assert "20/20 ms" in frames[-1] and "steps/s" in frames[-1]
     done = [float(f.split("|")[-1].split("/")[0]) for f in frames]
     assert done[0] == 0 and done == sorted(done)      # one bar advancing to the end
+
+
+def test_dsrunner_input_time_counts_from_the_last_reset():
+    """A pulse lands at the same network step whether the run is split or not."""
+    model = ma.load_model("joglekar2018", regime="asynchronous-strong", n_areas=2, neurons_per_area=200,
+                          stimulus_start_ms=20.0, stimulus_duration_ms=30.0)
+    runs = []
+    for parts in ((60.0,), (25.0, 35.0)):
+        net = model.build(backend="jax")
+        records = [ma.simulate(net, ms, inputs=[model.stimulus(net)], progress_bar=False, method="dsrunner")
+                   for ms in parts]
+        offsets = np.cumsum([0] + [r.n_steps for r in records[:-1]])
+        runs.append((np.concatenate([r.steps + o for r, o in zip(records, offsets)]),
+                     np.concatenate([r.neurons for r in records]), np.asarray(net.E.V.value)))
+    for whole, split in zip(*runs):
+        np.testing.assert_array_equal(whole, split)

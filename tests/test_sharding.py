@@ -105,8 +105,7 @@ def test_sharded_run_streams_to_out_dir_and_hands_its_state_back(tmp_path):
     ma.simulate(net, 60.0, inputs=inputs, progress_bar=False, devices=3, chunk_ms=25.0, out_dir=tmp_path)
     streamed = ma.SpikeRecord.load(tmp_path)
     assert len(list(tmp_path.glob("spikes_*.npz"))) == 3
-    # the pulse (20-50 ms) is over; DSRunner counts its input time from 0
-    rest = ma.simulate(net, 40.0, progress_bar=False, method="dsrunner")
+    rest = ma.simulate(net, 40.0, inputs=inputs, progress_bar=False, method="dsrunner")
     np.testing.assert_array_equal(np.concatenate([streamed.steps, rest.steps + 600]), ref_record.steps)
     np.testing.assert_array_equal(np.concatenate([streamed.neurons, rest.neurons]), ref_record.neurons)
     final = state(net)
