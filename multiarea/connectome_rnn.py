@@ -160,7 +160,13 @@ class ConnectomeRNN:
         bias: resting potential per type, same forms.
         edge_strength: strength per edge type (pre type, post type) present
             in the connectome, same forms (dict keys are (pre, post) name
-            pairs); see ``edge_types``.
+            pairs, or the ``edge_groups`` labels); see ``edge_types``.
+        edge_groups: ``None``: one edge type per (pre type, post type) pair;
+            or a function ``(pre, post) -> labels`` of the synapses'
+            ``(nnz,)`` pre and post neuron indices returning ``(nnz,)`` int or
+            str labels, one edge type per distinct label (e.g. to give local
+            and long-range synapses of the same cell types their own
+            strengths).
         nonlinearity: ``phi``: a name in ``NONLINEARITIES`` or a callable, for
             all types, or a list / dict per type.
         trainable: names of the parameters in ``model.params`` (the rest are
@@ -190,7 +196,7 @@ class ConnectomeRNN:
                  tau=Value(1.0), bias=Value(0.0), edge_strength=Value(1.0), nonlinearity="relu",
                  trainable=_PARAMS, clamp=None, input_projection=None, output_projection=None,
                  batch_first: bool = True, seed: int = 0, backend: str | None = None,
-                 state: str = "voltage", dtype="float32"):
+                 state: str = "voltage", dtype="float32", edge_groups=None):
         if state not in _STATES:
             raise ValueError(f"state must be one of {_STATES}, got {state!r}")
         self.state = state
@@ -210,10 +216,7 @@ class ConnectomeRNN:
             sign = classes[self.neuron_type[pre]]
         self.recurrent = Projection(n, n, conn, 1.0, backend=backend)
         # edge types: the (pre type, post type) pairs present
-        n_types = len(self.type_names)
-        pair = self.neuron_type[pre].astype(np.int64) * n_types + self.neuron_type[post]
-        pairs, self._edge_group = np.unique(pair, return_inverse=True)
-        self.edge_types = [(self.type_names[p // n_types], self.type_names[p % n_types]) for p in pairs]
+        self.edge_types, self._edge_group = self._edge_table(edge_groups, pre, post)
         self._sign_count = np.abs(counts) * sign
         phis = _per_type("nonlinearity", nonlinearity, self.type_names, _nonlinearity)
         self._phis = list(dict.fromkeys(phis))  # the distinct functions, and which one each neuron uses
@@ -246,6 +249,23 @@ class ConnectomeRNN:
         self.batch_first = bool(batch_first)
         self._hooks: list = []
         self._compiled: dict = {}
+
+    def _edge_table(self, edge_groups, pre, post):
+        """``(edge type names, (nnz,) edge type of every synapse)``."""
+        if edge_groups is None:  # the (pre type, post type) pairs present
+            n_types = len(self.type_names)
+            pair = self.neuron_type[pre].astype(np.int64) * n_types + self.neuron_type[post]
+            pairs, group = np.unique(pair, return_inverse=True)
+            return [(self.type_names[p // n_types], self.type_names[p % n_types]) for p in pairs], group
+        if not callable(edge_groups):
+            raise TypeError(f"edge_groups must be None or a function (pre, post) -> labels, "
+                            f"got {type(edge_groups).__name__}")
+        labels = np.asarray(edge_groups(pre.copy(), post.copy()))
+        if labels.shape != pre.shape or labels.dtype.kind not in "iuU":
+            raise ValueError(f"edge_groups must return ({pre.size},) int or str labels (one per synapse), "
+                             f"got {labels.dtype} {labels.shape}")
+        names, group = np.unique(labels, return_inverse=True)
+        return [name.item() for name in names], group
 
     def _check_projection(self, which, proj) -> int:
         if not isinstance(proj, Projection):

@@ -59,11 +59,12 @@ from .connectome_rnn import ConnectomeRNN
 from .projection import Projection
 
 __all__ = ["JoglekarRate", "RateRun", "load_rate_model", "REGIMES", "VARIANTS", "AREAS_SHOWN",
-           "FLN_FORMS", "x64"]
+           "FLN_FORMS", "EDGE_GROUPS", "x64"]
 
 REGIMES = ("weak-gba", "strong-gba")
 VARIANTS = ("no-feedback", "no-hierarchy", "symmetric-fln")
 FLN_FORMS = ("data", "lower-triangular", "arithmetic-mean")
+EDGE_GROUPS = ("types", "long-range", "per-area")
 #: the areas whose time courses the paper shows (Fig. 2), in the data's order
 AREAS_SHOWN = ("V1", "V4", "8m", "8l", "TEO", "7A", "9/46d", "TEpd", "24c")
 _POSITIVE = ("betaE", "betaI", "tauE", "tauI", "dt", "stimulus_factor")
@@ -277,13 +278,38 @@ class JoglekarRate:
             self._rnn = self.build_rnn(floor=self.params["floor"], hold=self.params["hold"])
         return self._rnn
 
-    def build_rnn(self, *, floor: bool, hold: bool, trainable=("edge_strength",), backend=None) -> ConnectomeRNN:
+    def build_rnn(self, *, floor: bool, hold: bool, edge_groups: str = "types", trainable=("edge_strength",),
+                  backend=None) -> ConnectomeRNN:
         """A new :class:`ConnectomeRNN` of this model (see the module
-        docstring), ``edge_strength`` (E->E, E->I, I->E, I->I) = 1."""
-        with x64(self.dtype):
-            return self._with_hooks(self._connectome_rnn(trainable, backend), floor, hold)
+        docstring), every ``edge_strength`` 1.
 
-    def _connectome_rnn(self, trainable, backend) -> ConnectomeRNN:
+        Args:
+            floor, hold: register the floor / hold state hooks.
+            edge_groups: the edge types, each with its own strength:
+                ``"types"`` the (pre, post) type pairs E->E, E->I, I->E, I->I;
+                ``"long-range"`` the local ones (``"E->E"``, ``"E->I"``,
+                ``"I->E"``, ``"I->I"``) and ``"E->E long-range"``, ``"E->I
+                long-range"``; ``"per-area"`` the local ones and the
+                long-range ones onto each area, ``"E->E long-range onto V4"``.
+        """
+        if edge_groups not in EDGE_GROUPS:
+            raise ValueError(f"edge_groups must be one of {EDGE_GROUPS}, got {edge_groups!r}")
+        with x64(self.dtype):
+            return self._with_hooks(self._connectome_rnn(trainable, backend, edge_groups), floor, hold)
+
+    def _edge_labels(self, how: str, pre: np.ndarray, post: np.ndarray) -> np.ndarray:
+        n = self.n_areas
+        pop = np.array(["E", "I"])
+        labels = np.char.add(np.char.add(pop[pre // n], "->"), pop[post // n])
+        long_range = pre % n != post % n
+        if how == "long-range":
+            labels = np.where(long_range, np.char.add(labels, " long-range"), labels)
+        elif how == "per-area":
+            onto = np.char.add(" long-range onto ", np.array(self.area_names)[post % n])
+            labels = np.where(long_range, np.char.add(labels, onto), labels)
+        return labels
+
+    def _connectome_rnn(self, trainable, backend, edge_groups) -> ConnectomeRNN:
         n = self.n_areas
         feed = CSR(_input_indptr(n), _input_indices(n), 2 * n)       # background + one input per area's E
         weights = np.concatenate([self.background, np.ones(n)])
@@ -294,7 +320,8 @@ class JoglekarRate:
             tau={"E": self.params["tauE"], "I": self.params["tauI"]}, bias=0.0, edge_strength=1.0,
             nonlinearity="relu", trainable=trainable,
             input_projection=Projection(n + 1, 2 * n, feed, weights, backend=backend),
-            state="rate", dtype=self.dtype, backend=backend)
+            state="rate", dtype=self.dtype, backend=backend,
+            edge_groups=None if edge_groups == "types" else (lambda pre, post: self._edge_labels(edge_groups, pre, post)))
 
     def _with_hooks(self, rnn: ConnectomeRNN, floor: bool, hold: bool) -> ConnectomeRNN:
         if floor:
