@@ -392,7 +392,8 @@ class TrainResult:
             has a target.
         train_batches, val_batches: batch indices of the split.
         best_epoch: with ``restore_best``, the epoch whose parameters (those
-            the epoch started from) had the lowest training loss; else None.
+            the epoch started from) had the lowest training loss (None, and
+            the initial parameters returned, if no loss was finite); else None.
     """
 
     params: dict
@@ -493,12 +494,13 @@ def train_model(model: ActivationModel, inputs, targets, *, trainable: Sequence[
     val_gathered = None if val_targets is None else val_targets._gather()
     trained, opt_state = p0, optimiser.init(p0)
     history = []
+    best_loss, best, best_epoch = np.inf, trained, None
     for _ in tqdm(range(num_epochs), desc="train_model", disable=not progress):
         before = trained
         trained, opt_state, record = step(trained, opt_state, fixed, p0, x_train, train_gathered, x_val,
                                           val_gathered)
         history.append(record)
-        if restore_best and (len(history) == 1 or float(record[0]) < best_loss):
+        if restore_best and float(record[0]) < best_loss:
             best_loss, best, best_epoch = float(record[0]), before, len(history) - 1
     history = np.asarray(jnp.stack(history))
     if restore_best:
@@ -506,4 +508,4 @@ def train_model(model: ActivationModel, inputs, targets, *, trainable: Sequence[
     return TrainResult(params={**fixed, **trained},
                        history=dict(zip(("loss", "activation_loss", "param_reg_loss", "val_loss"), history.T)),
                        train_batches=train_batches, val_batches=val_batches,
-                       best_epoch=best_epoch if restore_best else None)
+                       best_epoch=best_epoch)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.linalg as sl
 
-from multiarea import data, joglekar_rate as jr
+from multiarea import joglekar_rate as jr
 from multiarea.connectome_rnn import ConnectomeRNN
 
 
