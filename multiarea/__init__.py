@@ -14,6 +14,11 @@ Rate networks on typed connectomes::
     rnn = ma.ConnectomeRNN(conn, types, neuron_type_class=["excitatory", "inhibitory"])
     outputs, activity, times = rnn.forward(x, 0.0, 100.0, num_steps=101)
 
+The Joglekar et al. (2018) rate model, a ConnectomeRNN on the same anatomy::
+
+    rate = ma.joglekar_rate.load_rate_model("strong-gba")
+    run = rate.simulate()                     # V1 pulse; run.peaks(): (1, 29) Hz
+
 Activation fitting (``ma.fitting``) on a ``LayeredConnectomeNet`` or a
 ``ConnectomeRNN.activation_model(...)``::
 
@@ -26,6 +31,7 @@ Activation fitting (``ma.fitting``) on a ``LayeredConnectomeNet`` or a
 import taichi  # noqa: F401  isort: skip
 
 from . import activation_frames, analysis, connectome, data, fitting, initializers, io, ops, sharding
+from . import joglekar_rate, rate_fit
 from .connectome_rnn import ConnectomeRNN, fly_visual_rnn
 from .initializers import Lognormal, Normal, Value
 from .layered import LayeredConnectomeNet
@@ -39,6 +45,7 @@ from .recording import SpikeRecord, simulate
 __version__ = "0.1.0"
 
 __all__ = ["activation_frames", "analysis", "connectome", "data", "fitting", "initializers", "io", "ops", "sharding",
+           "joglekar_rate", "rate_fit",
            "ConnectomeRNN", "fly_visual_rnn", "LayeredConnectomeNet",
            "Lognormal", "Normal", "Value", "CSR", "FixedProb", "Model", "available_models",
            "load_model", "Area", "MultiAreaNetwork", "StepInput", "LIF", "Projection",

@@ -2,6 +2,7 @@
 
     multiarea run joglekar2018 --regime asynchronous-strong --out DIR
     multiarea figure joglekar2018 5E --out DIR
+    multiarea figure joglekar2018-rate propagation --out DIR
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ __all__ = ["main", "parse_seeds"]
 
 RATE_WINDOW_MS = 10.0
 _REEXEC = "MULTIAREA_CLI_REEXEC"  #: set in a command re-run with more host devices
+RATE_MODEL = "joglekar2018-rate"  #: the rate model's name in ``multiarea figure``
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -144,13 +146,32 @@ def _figure(args) -> int:
     matplotlib.use("Agg")
     from . import experiments
 
+    if args.model == RATE_MODEL:
+        return _rate_figure(args)
     if args.model != "joglekar2018":
-        raise ValueError(f"figures exist for model 'joglekar2018' only, got {args.model!r}")
+        raise ValueError(f"figures exist for models 'joglekar2018' and {RATE_MODEL!r} only, got {args.model!r}")
     if args.seeds is not None and args.seed is not None:
         raise ValueError("give either --seed or --seeds, not both")
     out = _output_dir(args.out)
     for path in experiments.make_figure(args.panel, out, progress_bar=not args.quiet,
                                         seeds=args.seeds, **_overrides(args)):
+        print(f"wrote {path}")
+    return 0
+
+
+def _rate_figure(args) -> int:
+    from . import rate_experiments
+
+    given = [flag for flag, value in (("--areas", args.areas), ("--duration", args.duration), ("--seed", args.seed),
+                                      ("--seeds", args.seeds)) if value is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} do not apply to the rate model {RATE_MODEL!r} "
+                         f"(29 areas, 10 s, deterministic)")
+    if args.backend:
+        from . import ops
+
+        ops.set_backend(args.backend)
+    for path in rate_experiments.make_rate_figure(args.panel, _output_dir(args.out)):
         print(f"wrote {path}")
     return 0
 
@@ -195,9 +216,11 @@ def main(argv=None) -> int:
     run.add_argument("--devices", type=int, default=None,
                      help="split the areas over N devices (jax.sharding; same spikes as one device); "
                           "on a CPU-only machine N host devices are made")
-    figure = sub.add_parser("figure", help="write a panel of Joglekar et al. 2018 (5B 5C 5E 6A 6B 6D)")
+    figure = sub.add_parser("figure", help="write a panel of Joglekar et al. 2018: spiking model (5B 5C 5E 6A "
+                                           "6B 6D) or rate model (propagation timecourses variants eigen fit all)")
     _add_common(figure)
-    figure.add_argument("panel", help="panel: 5B, 5C, 5E, 6A, 6B or 6D")
+    figure.add_argument("panel", help="joglekar2018: 5B, 5C, 5E, 6A, 6B or 6D; joglekar2018-rate: propagation, "
+                                      "timecourses, variants, eigen, fit or all")
     figure.add_argument("--seeds", type=parse_seeds, default=None,
                         help="several seeds, e.g. 0-4 or 0,3,7: per-area median, IQR, fraction "
                              "responded and latency spread over seeds")

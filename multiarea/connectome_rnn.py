@@ -4,6 +4,12 @@ Every neuron ``i`` has a voltage-like state ``v_i`` obeying
 
     tau_i dv_i/dt = -v_i + bias_i + sum_j W_ji phi_j(v_j) + (P_in x(t))_i
 
+or, with ``state="rate"``, a rate ``r_i`` obeying (Wilson-Cowan form, e.g.
+the threshold-linear rate models of Chaudhuri et al. 2015 and Joglekar et al.
+2018, see :mod:`multiarea.joglekar_rate`)
+
+    tau_i dr_i/dt = -r_i + phi_i(bias_i + sum_j W_ji r_j + (P_in x(t))_i)
+
 with ``tau``, ``bias`` and the nonlinearity ``phi`` shared by cell type, and
 ``W_ji = sign_j(i) * count_ji * strength[type_j, type_i]``: the synapse sign
 (from the presynaptic type's class, or from the sign of the given connectome
@@ -44,6 +50,26 @@ _CLASSES = {"excitatory": 1.0, "inhibitory": -1.0}
 _SOLVERS = ("euler", "rk4", "dopri5")
 _PARAMS = ("tau", "bias", "edge_strength")
 _DEFAULT_CLAMP = {"tau": (1e-3, None), "bias": None, "edge_strength": "non_negative"}
+_STATES = ("voltage", "rate")
+_DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
+
+
+def _dtype(spec):
+    """``"float32"``/``"float64"`` (or the numpy dtypes) -> the jnp dtype; float64 needs x64."""
+    try:
+        name = spec if isinstance(spec, str) else np.dtype(spec).name
+    except TypeError:
+        name = None
+    if name not in _DTYPES:
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {spec!r}")
+    _check_x64(name)
+    return _DTYPES[name]
+
+
+def _check_x64(name) -> None:
+    if name == "float64" and not jax.config.jax_enable_x64:
+        raise ValueError("dtype='float64' needs 64-bit JAX: run inside `with jax.enable_x64(True):` "
+                         "or set jax.config.update('jax_enable_x64', True)")
 
 
 class SteadyState(NamedTuple):
@@ -134,7 +160,13 @@ class ConnectomeRNN:
         bias: resting potential per type, same forms.
         edge_strength: strength per edge type (pre type, post type) present
             in the connectome, same forms (dict keys are (pre, post) name
-            pairs); see ``edge_types``.
+            pairs, or the ``edge_groups`` labels); see ``edge_types``.
+        edge_groups: ``None``: one edge type per (pre type, post type) pair;
+            or a function ``(pre, post) -> labels`` of the synapses'
+            ``(nnz,)`` pre and post neuron indices returning ``(nnz,)`` int or
+            str labels, one edge type per distinct label (e.g. to give local
+            and long-range synapses of the same cell types their own
+            strengths).
         nonlinearity: ``phi``: a name in ``NONLINEARITIES`` or a callable, for
             all types, or a list / dict per type.
         trainable: names of the parameters in ``model.params`` (the rest are
@@ -151,12 +183,24 @@ class ConnectomeRNN:
             ``(time, batch, ...)``.
         seed: seed of the random initial distributions.
         backend: mat-vec op backend (default ``multiarea.ops.get_backend()``).
+        state: ``"voltage"`` (default: the state is ``v``, the rate
+            ``phi(v)``) or ``"rate"`` (the state is the rate ``r`` and
+            ``phi`` acts on the summed input; see the module docstring).
+        dtype: ``"float32"`` (default) or ``"float64"`` for parameters,
+            state and inputs.  float64 needs 64-bit JAX (``jax.enable_x64``)
+            when the model is built and run; its mat-vecs run the pure-JAX
+            op (the Taichi kernels are float32).
     """
 
     def __init__(self, connectome, neuron_types, *, type_names=None, neuron_type_class=None,
                  tau=Value(1.0), bias=Value(0.0), edge_strength=Value(1.0), nonlinearity="relu",
                  trainable=_PARAMS, clamp=None, input_projection=None, output_projection=None,
-                 batch_first: bool = True, seed: int = 0, backend: str | None = None):
+                 batch_first: bool = True, seed: int = 0, backend: str | None = None,
+                 state: str = "voltage", dtype="float32", edge_groups=None):
+        if state not in _STATES:
+            raise ValueError(f"state must be one of {_STATES}, got {state!r}")
+        self.state = state
+        self.dtype = _dtype(dtype)
         self.type_names, self.neuron_type = _type_table(neuron_types, type_names)
         n = self.n_neurons = self.neuron_type.size
         m = to_csr(connectome, (n, n))
@@ -172,10 +216,7 @@ class ConnectomeRNN:
             sign = classes[self.neuron_type[pre]]
         self.recurrent = Projection(n, n, conn, 1.0, backend=backend)
         # edge types: the (pre type, post type) pairs present
-        n_types = len(self.type_names)
-        pair = self.neuron_type[pre].astype(np.int64) * n_types + self.neuron_type[post]
-        pairs, self._edge_group = np.unique(pair, return_inverse=True)
-        self.edge_types = [(self.type_names[p // n_types], self.type_names[p % n_types]) for p in pairs]
+        self.edge_types, self._edge_group = self._edge_table(edge_groups, pre, post)
         self._sign_count = np.abs(counts) * sign
         phis = _per_type("nonlinearity", nonlinearity, self.type_names, _nonlinearity)
         self._phis = list(dict.fromkeys(phis))  # the distinct functions, and which one each neuron uses
@@ -196,10 +237,10 @@ class ConnectomeRNN:
             if name not in _PARAMS:
                 raise ValueError(f"clamp names unknown parameter {name!r}; choose from {_PARAMS}")
             _check_clamp(name, self._clamp[name])
-        as_f32 = {k: jnp.asarray(v, jnp.float32) for k, v in values.items()}
-        #: trainable parameters: ``{name: (n_groups,) float32}``
-        self.params = {k: as_f32[k] for k in trainable}
-        self.fixed_params = {k: v for k, v in as_f32.items() if k not in trainable}
+        as_dtype = {k: jnp.asarray(v, self.dtype) for k, v in values.items()}
+        #: trainable parameters: ``{name: (n_groups,) dtype}``
+        self.params = {k: as_dtype[k] for k in trainable}
+        self.fixed_params = {k: v for k, v in as_dtype.items() if k not in trainable}
 
         self.input_projection = input_projection
         self.output_projection = output_projection
@@ -208,6 +249,23 @@ class ConnectomeRNN:
         self.batch_first = bool(batch_first)
         self._hooks: list = []
         self._compiled: dict = {}
+
+    def _edge_table(self, edge_groups, pre, post):
+        """``(edge type names, (nnz,) edge type of every synapse)``."""
+        if edge_groups is None:  # the (pre type, post type) pairs present
+            n_types = len(self.type_names)
+            pair = self.neuron_type[pre].astype(np.int64) * n_types + self.neuron_type[post]
+            pairs, group = np.unique(pair, return_inverse=True)
+            return [(self.type_names[p // n_types], self.type_names[p % n_types]) for p in pairs], group
+        if not callable(edge_groups):
+            raise TypeError(f"edge_groups must be None or a function (pre, post) -> labels, "
+                            f"got {type(edge_groups).__name__}")
+        labels = np.asarray(edge_groups(pre.copy(), post.copy()))
+        if labels.shape != pre.shape or labels.dtype.kind not in "iuU":
+            raise ValueError(f"edge_groups must return ({pre.size},) int or str labels (one per synapse), "
+                             f"got {labels.dtype} {labels.shape}")
+        names, group = np.unique(labels, return_inverse=True)
+        return [name.item() for name in names], group
 
     def _check_projection(self, which, proj) -> int:
         if not isinstance(proj, Projection):
@@ -242,7 +300,7 @@ class ConnectomeRNN:
     def weights(self, params=None) -> jax.Array:
         """``(nnz,)`` synaptic weights ``sign * count * edge_strength`` in CSR (pre-major) order."""
         p = self.all_params(params)
-        return jnp.asarray(self._sign_count, jnp.float32) * p["edge_strength"][self._edge_group]
+        return jnp.asarray(self._sign_count, self.dtype) * p["edge_strength"][self._edge_group]
 
     def indices(self, types) -> np.ndarray:
         """Neuron indices of a type name (or a list of names)."""
@@ -299,9 +357,12 @@ class ConnectomeRNN:
         tau = p["tau"][self.neuron_type][:, None]
         bias = p["bias"][self.neuron_type][:, None]
         phi = self._phi
-
-        def f(v, drive):
-            return (-v + bias + recurrent(phi(v)) + drive) / tau
+        if self.state == "rate":
+            def f(r, drive):
+                return (-r + phi(bias + recurrent(r) + drive)) / tau
+        else:
+            def f(v, drive):
+                return (-v + bias + recurrent(phi(v)) + drive) / tau
 
         return f
 
@@ -315,26 +376,30 @@ class ConnectomeRNN:
 
     def rates(self, activity):
         """``phi(v)``: the rates of states ``activity`` ``(..., n_neurons)``
-        (e.g. the activity returned by :meth:`forward`)."""
+        (e.g. the activity returned by :meth:`forward`); with
+        ``state="rate"`` the state is the rate and is returned as is."""
         activity = jnp.asarray(activity)
         if activity.shape[-1] != self.n_neurons:
             raise ValueError(f"activity must have n_neurons={self.n_neurons} on its last axis, got {activity.shape}")
+        if self.state == "rate":
+            return activity
         return jnp.moveaxis(self._phi(jnp.moveaxis(activity, -1, 0)), 0, -1)
 
     def _drive_fn(self, x):
         """Input ``x`` ``(T, n_in, batch)`` or ``(n_in, batch)`` -> ``drive(k)``,
         the input current ``(n, batch)`` of frame ``k``."""
-        project = (lambda u: u) if self.input_projection is None else self.input_projection.linear_map()
+        project = (lambda u: u) if self.input_projection is None else self.input_projection.linear_map(dtype=self.dtype)
         if x.ndim == 2:
             drive = project(x)
             return lambda k: drive
         return lambda k: project(x[k])
 
     def _initial(self, params, batch, initial_state):
-        if initial_state is None:
+        if initial_state is None:  # at rest without recurrent input: v = bias, or r = phi(bias)
             bias = self.all_params(params)["bias"][self.neuron_type]
-            return jnp.broadcast_to(bias[:, None], (self.n_neurons, batch))
-        v0 = jnp.asarray(initial_state, jnp.float32)
+            rest = self._phi(bias) if self.state == "rate" else bias
+            return jnp.broadcast_to(rest[:, None], (self.n_neurons, batch))
+        v0 = jnp.asarray(initial_state, self.dtype)
         if v0.shape != (batch, self.n_neurons):
             raise ValueError(f"initial_state must have shape (batch, n_neurons) = {(batch, self.n_neurons)}, "
                              f"got {v0.shape}")
@@ -342,7 +407,8 @@ class ConnectomeRNN:
 
     def _prepare_input(self, x):
         """User input -> neuron-major ``(T, n_in, batch)`` or ``(n_in, batch)``."""
-        x = jnp.asarray(x, jnp.float32)
+        _check_x64(np.dtype(self.dtype).name)
+        x = jnp.asarray(x, self.dtype)
         if x.ndim == 2:
             if x.shape[1] != self.n_inputs:
                 raise ValueError(f"x must have shape (batch, n_inputs={self.n_inputs}) or a time axis, "
@@ -372,7 +438,7 @@ class ConnectomeRNN:
         n_outputs, batch)``, at ``linspace(t0, t1, num_steps)``."""
         f = self._vector_field(params)
         drive = self._drive_fn(x)
-        readout = (lambda v: v) if self.output_projection is None else self.output_projection.linear_map()
+        readout = (lambda v: v) if self.output_projection is None else self.output_projection.linear_map(dtype=self.dtype)
         h = (t1 - t0) / (num_steps - 1)
         v0 = self._apply_hooks(v0, t0)
         if solver == "dopri5":
@@ -487,7 +553,7 @@ class ConnectomeRNN:
             return v, f(v, u), t + dt
 
         v0 = self._apply_hooks(v0, 0.0)
-        v, dv, t = jax.lax.while_loop(cond, body, (v0, f(v0, u), jnp.float32(0.0)))
+        v, dv, t = jax.lax.while_loop(cond, body, (v0, f(v0, u), jnp.asarray(0.0, self.dtype)))
         return SteadyState(v.T, t, jnp.max(jnp.abs(dv)))
 
     def fade_in_state(self, x, *, t_fade_in: float, dt: float, baseline: float = 0.0, params=None,
@@ -501,7 +567,7 @@ class ConnectomeRNN:
         """
         t_fade_in = _checks.positive_float("t_fade_in", t_fade_in)
         dt = _checks.positive_float("dt", dt)
-        x = jnp.asarray(x, jnp.float32)
+        x = jnp.asarray(x, self.dtype)
         if x.ndim != 2:
             raise ValueError(f"fade_in_state takes one frame (batch, n_inputs), got {x.shape}")
         n_steps = max(1, int(round(t_fade_in / dt)))

@@ -391,18 +391,22 @@ class TrainResult:
             each ``(num_epochs,)``; ``val_loss`` is NaN when no validation batch
             has a target.
         train_batches, val_batches: batch indices of the split.
+        best_epoch: with ``restore_best``, the epoch whose parameters (those
+            the epoch started from) had the lowest training loss (None, and
+            the initial parameters returned, if no loss was finite); else None.
     """
 
     params: dict
     history: dict
     train_batches: np.ndarray
     val_batches: np.ndarray
+    best_epoch: int | None = None
 
 
 def train_model(model: ActivationModel, inputs, targets, *, trainable: Sequence[str] | None = None,
                 num_epochs: int = 100, learning_rate: float = 0.01, param_reg_lambda: float = 0.01,
                 train_fraction: float = 0.8, seed: int = 42, params: dict | None = None,
-                progress: bool = True) -> TrainResult:
+                progress: bool = True, restore_best: bool = False) -> TrainResult:
     """Fit model parameters so its activations match targets.
 
     Minimises ``activation_loss + param_reg_lambda * sum|p - p0|`` with Adam
@@ -425,10 +429,16 @@ def train_model(model: ActivationModel, inputs, targets, *, trainable: Sequence[
         seed: seed of the split.
         params: initial parameters; default ``model.params``.
         progress: show a tqdm progress bar.
+        restore_best: return the parameters with the lowest training loss
+            seen (each epoch's loss is that of the parameters it starts
+            from) instead of the last ones: for stiff models (e.g. near an
+            instability) where Adam's steps can end worse than they began.
 
     Returns:
         :class:`TrainResult`.
     """
+    if not isinstance(restore_best, bool):
+        raise TypeError(f"restore_best must be a bool, got {restore_best!r}")
     x = _check_inputs(model, inputs)
     n_batch = x.shape[0]
     targets = _as_targets(targets, n_batch)
@@ -484,11 +494,18 @@ def train_model(model: ActivationModel, inputs, targets, *, trainable: Sequence[
     val_gathered = None if val_targets is None else val_targets._gather()
     trained, opt_state = p0, optimiser.init(p0)
     history = []
+    best_loss, best, best_epoch = np.inf, trained, None
     for _ in tqdm(range(num_epochs), desc="train_model", disable=not progress):
+        before = trained
         trained, opt_state, record = step(trained, opt_state, fixed, p0, x_train, train_gathered, x_val,
                                           val_gathered)
         history.append(record)
+        if restore_best and float(record[0]) < best_loss:
+            best_loss, best, best_epoch = float(record[0]), before, len(history) - 1
     history = np.asarray(jnp.stack(history))
+    if restore_best:
+        trained = best
     return TrainResult(params={**fixed, **trained},
                        history=dict(zip(("loss", "activation_loss", "param_reg_loss", "val_loss"), history.T)),
-                       train_batches=train_batches, val_batches=val_batches)
+                       train_batches=train_batches, val_batches=val_batches,
+                       best_epoch=best_epoch)

@@ -29,8 +29,8 @@ PARAMETERS = _LIF_PARAMS + _NETWORK_PARAMS + _RUN_PARAMS
 
 
 def available_models() -> list[str]:
-    """Names of the bundled models."""
-    return sorted(p.stem for p in models_dir().glob("*.toml"))
+    """Names of the bundled (spiking) models :func:`load_model` loads."""
+    return sorted(p.stem for p in models_dir().glob("*.toml") if _read(p)["model"].get("kind", "spiking") == "spiking")
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,10 @@ def load_model(name: str = "joglekar2018", regime: str | None = None, **override
     elif not path.is_file():
         raise FileNotFoundError(f"model file not found: {path}")
     spec = _read(path)
+    if spec["model"].get("kind", "spiking") != "spiking":
+        raise ValueError(f"{spec['model'].get('name', name)!r} is a {spec['model']['kind']} model: load it with "
+                         f"multiarea.joglekar_rate.load_rate_model, or draw it with "
+                         f"'multiarea figure joglekar2018-rate PANEL'")
     regimes = spec["regimes"]
     regime = regime or spec["model"].get("default_regime")
     if regime not in regimes:

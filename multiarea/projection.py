@@ -32,6 +32,7 @@ import numpy as np
 from . import _checks, ops
 from .connectivity import CSR, FixedProb
 from .ops import _tables
+from .ops._csr import as_float
 
 __all__ = ["Projection"]
 
@@ -128,6 +129,7 @@ class Projection(bp.DynamicalSystem):
             if w.ndim != 0 and w.shape != (conn.nnz,):
                 raise ValueError(f"weight must be a scalar or ({conn.nnz},) per synapse, got shape {w.shape}")
             self.weights = jnp.asarray(w, jnp.float32)
+            self._weight_values = w  # float64, for float64 mat-vecs
             if not self.has_delay:
                 return
             self.delay_steps = _tables.delay_steps_constant(float(delay), self.dt)
@@ -156,7 +158,7 @@ class Projection(bp.DynamicalSystem):
         """The CSR synapses grouped by post neuron (built on the first mat-vec)."""
         return self.conn.post_major()
 
-    def linear_map(self, weight=None):
+    def linear_map(self, weight=None, dtype=None):
         """The rate mat-vec ``x -> y`` with ``y[post] = sum_pre w[pre, post] x[pre]``.
 
         The per-synapse weights are put in the op's (post-major) order once,
@@ -167,15 +169,21 @@ class Projection(bp.DynamicalSystem):
             weight: ``None`` (the projection's own weight), a scalar, or
                 ``(nnz,)`` per synapse in the CSR (pre-major) order; may be a
                 traced JAX array (the map is differentiable in it).
+            dtype: with ``weight=None``, the dtype of the projection's own
+                weights (``jnp.float64`` needs 64-bit JAX); default float32.
 
         Returns:
             A function of ``x``: ``(n_pre,)`` or ``(n_pre, batch)`` ->
-            ``(n_post,)`` or ``(n_post, batch)``, float32.
+            ``(n_post,)`` or ``(n_post, batch)``, float32 (float64 if the
+            weights or ``x`` are float64, with 64-bit JAX).
         """
         if not isinstance(self.conn, CSR):
             raise ValueError("matvec needs CSR connectivity; FixedProb projections only deliver spikes")
         nnz = self.conn.nnz
-        w = self.weights if weight is None else jnp.asarray(weight, jnp.float32)
+        if weight is None:  # float64 from the values given, not from the float32 copy
+            w = self.weights if dtype is None else jnp.asarray(self._weight_values, dtype)
+        else:
+            w = as_float(weight)
         if w.ndim == 0:
             w = jnp.broadcast_to(w, (nnz,))
         elif w.shape != (nnz,):

@@ -247,3 +247,23 @@ def test_type_and_input_errors():
         model.forward(np.ones((2, N)), 0, 1, 3, initial_state=np.zeros((N,)))
     with pytest.raises(ValueError, match="unknown neuron type"):
         model.indices("Z")
+
+
+def test_rate_state_and_edge_groups():
+    """state='rate': tau dr/dt = -r + phi(W r + b + u); edge_groups split one type pair into two strengths."""
+    w = np.array([[0.0, 0.5, 0.0], [0.0, 0.0, 0.5], [0.0, 0.0, 0.0]])       # pre x post: 0 -> 1 -> 2
+    labels = lambda pre, post: np.where(pre == 0, "first", "second")       # noqa: E731
+    model = ConnectomeRNN(w, [0, 0, 0], tau=2.0, bias=0.0, nonlinearity="relu", state="rate",
+                          edge_groups=labels, edge_strength={"first": 2.0, "second": 1.0})
+    assert model.edge_types == ["first", "second"]
+    np.testing.assert_allclose(np.asarray(model.weights()), [1.0, 0.5])
+    x = np.array([[1.0, -5.0, 0.0]], np.float32)
+    out, act, _ = model.forward(x, 0.0, 0.1, 2, initial_state=np.array([[0.5, 1.0, 3.0]]))
+    r0 = np.array([0.5, 1.0, 3.0])
+    drive = np.maximum(np.array([1.0, -5.0 + 1.0 * 0.5, 0.5 * 1.0]), 0.0)   # relu of the summed input
+    np.testing.assert_allclose(np.asarray(act[0, 1]), r0 + 0.1 / 2.0 * (-r0 + drive), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(model.rates(act)), np.asarray(act))  # the state is the rate
+    with pytest.raises(ValueError, match="edge_groups must return"):
+        ConnectomeRNN(w, [0, 0, 0], edge_groups=lambda pre, post: np.zeros(5))
+    with pytest.raises(TypeError, match="edge_groups must be None or a function"):
+        ConnectomeRNN(w, [0, 0, 0], edge_groups=["a", "b"])

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 import custom_taichi_op as example  # noqa: E402
@@ -46,3 +47,14 @@ def test_fly_visual_example_trains_towards_the_teacher(tmp_path):
     assert losses[-1] < 0.5 * losses[0]
     assert (tmp_path / "fly_visual_bar_responses.png").is_file()
     assert (tmp_path / "fly_visual_training_loss.csv").is_file()
+
+
+@pytest.mark.slow
+def test_rate_fit_example_improves_the_held_out_prediction(tmp_path):
+    import joglekar_rate_fit
+
+    metrics = joglekar_rate_fit.main(["--out", str(tmp_path), "--epochs", "150"])
+    held = metrics[(metrics["split"] == "held_out") & (metrics["gains"] == "per-area")]
+    mid = held[held["held_out_mV"].isin([12.5, 5.65])].set_index(["regime", "stage"])["r2"]
+    assert mid["weak-gba", "fitted"] > mid["weak-gba", "initial"] + 0.3
+    assert (tmp_path / "fit.png").is_file()

@@ -272,3 +272,22 @@ def test_repeated_calls_reuse_the_compiled_step(net):
         activation_maximisation(net, targets, num_iterations=2, learning_rate=0.123, progress=False)
     activation_maximisation(net, targets, num_iterations=2, learning_rate=0.234, progress=False)
     assert len(set(fitting._STEPS[net]) - before) == 2  # one compiled step per distinct learning rate
+
+
+def test_train_model_restore_best_returns_the_lowest_loss_parameters():
+    model = Tanh()
+    x = np.random.default_rng(1).uniform(-1, 1, (8, 2)).astype(np.float32)
+    true = {"gain": jnp.array([2.0, 0.5]), "offset": jnp.array([0.3, -0.2])}
+    targets = all_targets(np.asarray(model.apply(true, x)))
+    # a learning rate far too large: Adam's last step is not its best
+    last = train_model(model, x, targets, num_epochs=60, learning_rate=2.0, param_reg_lambda=0.0, progress=False)
+    best = train_model(model, x, targets, num_epochs=60, learning_rate=2.0, param_reg_lambda=0.0, progress=False,
+                       restore_best=True)
+    assert last.best_epoch is None and 0 <= best.best_epoch < 60
+    loss = best.history["loss"]
+    assert loss[best.best_epoch] == loss.min()
+    again = train_model(model, x, targets, num_epochs=1, learning_rate=1e-9, param_reg_lambda=0.0, progress=False,
+                        params=best.params)
+    np.testing.assert_allclose(again.history["loss"][0], loss.min(), rtol=1e-5)   # it is that epoch's start
+    with pytest.raises(TypeError, match="restore_best must be a bool"):
+        train_model(model, x, targets, num_epochs=1, progress=False, restore_best="yes")

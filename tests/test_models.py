@@ -55,3 +55,9 @@ def test_nan_parameter_is_rejected():
     m = ma.load_model("joglekar2018", n_areas=2, neurons_per_area=50, wEE=float("nan"))
     with pytest.raises(ValueError, match="wEE must be finite"):
         m.build()
+
+
+def test_the_rate_model_file_is_refused_by_the_spiking_loader():
+    assert "joglekar2018_rate" not in ma.available_models() and "joglekar2018" in ma.available_models()
+    with pytest.raises(ValueError, match="'joglekar2018_rate' is a rate model: load it with"):
+        ma.load_model("joglekar2018_rate")

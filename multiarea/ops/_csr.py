@@ -21,6 +21,12 @@ from ..connectivity import csr_transpose
 __all__ = ["csr_matvec"]
 
 
+def as_float(value) -> jax.Array:
+    """``value`` as a float32 array, or float64 if it already is float64 (64-bit JAX)."""
+    arr = jnp.asarray(value)
+    return arr if arr.dtype == jnp.float64 else arr.astype(jnp.float32)
+
+
 def _rows_of_entries(indptr, nnz):
     return jnp.searchsorted(indptr, jnp.arange(nnz, dtype=indptr.dtype), side="right") - 1
 
@@ -134,7 +140,9 @@ def csr_matvec(indptr, indices, data, x, *, shape, transpose: bool = False, back
         indices: ``(nnz,)`` int column indices (static: a numpy array).
         data: ``(nnz,)`` float32 values (differentiable).
         x: ``(n_cols,)`` or ``(n_cols, batch)`` (``n_rows`` leading if
-            ``transpose``), float32 (differentiable).
+            ``transpose``), float32 (differentiable).  If ``data`` or ``x``
+            is float64 (64-bit JAX) the product is float64 and runs the
+            pure-JAX backend whatever ``backend`` says.
         shape: ``(n_rows, n_cols)``.
         backend: ``"taichi"`` or ``"jax"``; default ``multiarea.ops.get_backend()``.
 
@@ -148,8 +156,9 @@ def csr_matvec(indptr, indices, data, x, *, shape, transpose: bool = False, back
     # made inside a trace would be a tracer and leak into the outer trace
     indptr = np.asarray(indptr, np.int32)
     indices = np.asarray(indices, np.int32)
-    data = jnp.asarray(data, jnp.float32)
-    x = jnp.asarray(x, jnp.float32)
+    data, x = as_float(data), as_float(x)
+    dtype = jnp.result_type(data, x)
+    data, x = data.astype(dtype), x.astype(dtype)
     if indptr.shape != (n_rows + 1,):
         raise ValueError(f"indptr must have shape ({n_rows + 1},) for shape {shape}, got {indptr.shape}")
     if data.shape != indices.shape or indices.ndim != 1:
@@ -158,6 +167,7 @@ def csr_matvec(indptr, indices, data, x, *, shape, transpose: bool = False, back
     if x.ndim not in (1, 2) or x.shape[0] != n_in:
         raise ValueError(f"x must have shape ({n_in},) or ({n_in}, batch), got {x.shape}")
     squeeze = x.ndim == 1
-    y = _matvec(_resolve_backend(backend), (n_rows, n_cols), bool(transpose), (indptr, indices),
+    backend = "jax" if dtype == jnp.float64 else _resolve_backend(backend)  # the kernels are float32
+    y = _matvec(backend, (n_rows, n_cols), bool(transpose), (indptr, indices),
                 data, x[:, None] if squeeze else x)
     return y[:, 0] if squeeze else y
