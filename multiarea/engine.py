@@ -29,7 +29,8 @@ from . import ops
 from .network import MultiAreaNetwork, StepInput
 from .ops import _rng
 
-__all__ = ["NetworkKernel", "unsupported_reason", "words_to_pairs", "word_neurons", "words_to_spikes", "step_drive"]
+__all__ = ["NetworkKernel", "unsupported_reason", "words_to_pairs", "word_neurons", "words_to_spikes", "step_drive",
+           "step_input_reason"]
 
 _WORD_BYTES_PER_CALL = 64 << 20  #: spike words one call may write (bounds steps per call)
 _PAD32 = np.uint32(0xFFFFFFFF)
@@ -44,12 +45,18 @@ def unsupported_reason(net, inputs=()) -> str | None:
     backends = {ops._resolve_backend(p.backend) for p in (net.EE, net.EI, net.IE, net.II)}
     if backends != {"taichi"}:
         return f"the fast path needs the taichi backend, the network uses {sorted(backends)}"
+    reason = step_input_reason(net, inputs)
+    return None if reason is None else f"the fast path: {reason} (use method='dsrunner' for other DSRunner inputs)"
+
+
+def step_input_reason(net, inputs) -> str | None:
+    """Why ``inputs`` are not all what :func:`step_drive` evaluates (inputs made
+    by ``net.step_input``), or None."""
     for item in inputs:
         if not (isinstance(item, tuple) and len(item) == 4 and isinstance(item[1], StepInput)
                 and item[2] == "func" and item[3] == "+"
                 and any(item[0] is pop.input for pop in (net.E, net.I))):
-            return (f"the fast path takes inputs made by MultiAreaNetwork.step_input; got {item!r} "
-                    "(use method='dsrunner' for other DSRunner inputs)")
+            return f"inputs must be made by MultiAreaNetwork.step_input, got {item!r}"
         if item[1].mask.shape != (net.n_areas, 1):
             return f"a StepInput mask must have shape ({net.n_areas}, 1), got {item[1].mask.shape}"
     return None

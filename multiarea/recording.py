@@ -123,16 +123,22 @@ METHODS = ("auto", "kernel", "dsrunner")
 _KERNEL_CALL_STEPS = 1000  #: steps per custom call on the kernel path (progress, word memory)
 
 
+def _recorded_mask(net, recorded: np.ndarray) -> np.ndarray | None:
+    """Bool mask over all neurons of the ``recorded`` ones (None: all)."""
+    mask = np.zeros(net.E.num + net.I.num, bool)
+    mask[recorded] = True
+    return None if mask.all() else mask
+
+
 def _kernel_steps(net, inputs, recorded: np.ndarray):
-    """``(run, max_steps)``: ``run(first, n)`` advances ``net`` ``n`` steps on the
-    whole-step kernel and returns the recorded (step, neuron) pairs, steps
-    counted from ``first``."""
+    """``(run, max_steps, finish)``: ``run(first, n)`` advances ``net`` ``n``
+    steps on the whole-step kernel and returns the recorded (step, neuron)
+    pairs, steps counted from ``first``; ``finish()`` (None: nothing) ends the
+    run."""
     from .engine import NetworkKernel, words_to_pairs
 
     kernel = NetworkKernel(net)
-    mask = np.zeros(net.E.num + net.I.num, bool)
-    mask[recorded] = True
-    mask = None if mask.all() else mask
+    mask = _recorded_mask(net, recorded)
 
     def run(first, n):
         return words_to_pairs(kernel.run(kernel.drive(inputs, n)), kernel.word_neurons, first, mask)
@@ -147,9 +153,7 @@ def _sharded_steps(net, inputs, recorded: np.ndarray, devices):
     from .sharding import ShardedRun
 
     sharded = ShardedRun(net, devices)
-    mask = np.zeros(net.E.num + net.I.num, bool)
-    mask[recorded] = True
-    mask = None if mask.all() else mask
+    mask = _recorded_mask(net, recorded)
 
     def run(first, n):
         return words_to_pairs(sharded.run(sharded.drive(inputs, n)), sharded.word_neurons, first, mask)

@@ -3,17 +3,18 @@ several devices and processes, with ``jax.sharding``.
 
 Layout.  The areas are split into contiguous blocks along the mesh axis
 ``"areas"`` (29 areas on 4 devices: 8, 7, 7 and 7, the shorter blocks padded
-to 8 slots with empty areas whose neurons never spike and have no synapses).  Each device holds its areas' neuron state and the
-post-side delay rings of its target areas, and regenerates the synapses onto
-them: the same projection ids, row keys and tables as the unsharded plan
+to 8 slots with empty areas whose neurons never spike and have no synapses).
+Each device holds its areas' neuron state and the post-side delay rings of
+its target areas, and regenerates the synapses onto them: the same projection ids, row keys and tables as the unsharded plan
 (:meth:`JitConnPlan.tables` of its rows), so no synapse is stored or moved.
 
 Exchange.  A population whose projections cross devices (E: the inter-areal
 projections) has its spikes bit-packed (1 bit per neuron, 32 per uint32 word)
 and ``all_gather``-ed inside ``shard_map``; the local I->E and I->I
 projections need no exchange.  Exchanges happen once per *window* of ``W``
-steps, ``W <=`` the shortest delay of any synapse (as NEST does with its
-minimum delay): no spike emitted inside a window arrives inside it, so the
+steps, ``W <=`` the shortest delay of any synapse (as NEST communicates
+spikes "in steps of dmin", nest-simulator
+``doc/userdoc/guides/simulations_with_precise_spike_times.rst``): no spike emitted inside a window arrives inside it, so the
 ``W`` neuron updates run first, then the window's spikes are exchanged once
 and delivered step by step.  The order of every float addition into the
 rings is the same as in the unsharded run (step by step, source neurons in
@@ -43,7 +44,6 @@ updates the neurons in XLA.
 from __future__ import annotations
 
 import functools
-import math
 
 import jax
 import jax.numpy as jnp
@@ -51,8 +51,8 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 from . import ops
-from .engine import step_drive, word_neurons
-from .network import MultiAreaNetwork, StepInput
+from .engine import step_drive, step_input_reason, word_neurons, words_to_spikes
+from .network import MultiAreaNetwork
 
 __all__ = ["AreaLayout", "ShardedRun", "make_mesh", "pack_words", "unpack_words", "AXIS"]
 
@@ -162,7 +162,6 @@ class _Delivery:
 
     def __init__(self, proj, layout: AreaLayout):
         plan = proj.plan
-        self.proj, self.plan = proj, plan
         tgt, src = np.nonzero(plan.pair_mask)
         self.exchanged = bool(np.any(layout.device[tgt] != layout.device[src]))
         gathered = tuple(int(a) for a in layout.slots)
@@ -192,8 +191,7 @@ class ShardedRun:
 
     Raises:
         TypeError: ``net`` is not a MultiAreaNetwork.
-        ValueError: more devices than areas, a bad ``window``, or
-            differently shaped neuron parameters the shards cannot split.
+        ValueError: more devices than areas, or a bad ``window``.
     """
 
     def __init__(self, net: MultiAreaNetwork, devices, window: int | None = None):
@@ -332,9 +330,9 @@ class ShardedRun:
     def drive(self, inputs, n_steps: int) -> np.ndarray:
         """``(n_steps, 2, n_slots)`` float32 drive of the next ``n_steps`` steps
         (:func:`multiarea.engine.step_drive`, padded to the layout)."""
-        for item in inputs:
-            if not (isinstance(item, tuple) and len(item) == 4 and isinstance(item[1], StepInput)):
-                raise ValueError(f"a sharded run takes inputs made by MultiAreaNetwork.step_input, got {item!r}")
+        why_not = step_input_reason(self.net, inputs)
+        if why_not:
+            raise ValueError(f"a sharded run cannot take these inputs: {why_not}")
         return self.layout.pad(step_drive(self.net, inputs, n_steps, first_step=self._t), axis=2)
 
     def run(self, stim: np.ndarray) -> np.ndarray:
@@ -387,8 +385,7 @@ class ShardedRun:
 
     def device_memory(self, n_steps: int) -> dict:
         """Bytes one device holds (this process's first device, a full one):
-        ``state`` (neuron
-        state and delay rings), ``tables`` (its pairs' tables and weights),
+        ``state`` (neuron state and delay rings), ``tables`` (its pairs' tables and weights),
         and ``temporaries`` of the compiled call for ``n_steps``-step calls
         (XLA's memory analysis; spike words and scratch included)."""
         def shard_bytes(tree):
@@ -418,11 +415,8 @@ class ShardedRun:
         for var in (net.E.step, net.I.step, net.t):
             var.value = jnp.asarray(self._t, jnp.int32)
         if self._last_words is not None:
-            bits = np.unpackbits(self._last_words.view(np.uint8), bitorder="little").reshape(-1, 32) > 0
-            spikes = np.zeros(net.E.num + net.I.num, bool)
-            spikes[self.word_neurons[bits]] = True
-            net.E.spike.value = jnp.asarray(spikes[:net.E.num].reshape(net.E.size))
-            net.I.spike.value = jnp.asarray(spikes[net.E.num:].reshape(net.I.size))
+            spike_E, spike_I = words_to_spikes(self._last_words[None], net.n_areas, self.n_E, self.n_I)
+            net.E.spike.value, net.I.spike.value = jnp.asarray(spike_E[0]), jnp.asarray(spike_I[0])
 
 
 def _host(x: jax.Array) -> np.ndarray:
