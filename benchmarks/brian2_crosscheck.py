@@ -27,7 +27,7 @@ import numpy as np
 from scipy import stats
 
 import multiarea as ma
-from multiarea._paths import data_dir
+from multiarea.data import data_dir
 from multiarea.cli import parse_seeds
 
 PEER = Path(__file__).with_name("_brian2_original.py")

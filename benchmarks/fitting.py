@@ -79,7 +79,7 @@ def run_multiarea(args, out_path, queue):
 
     import multiarea as ma  # noqa: F401  (the package's own setup)
     from multiarea.fitting import TargetActivation, activation_maximisation, train_model
-    from multiarea.layered import LayeredConnectomeNet
+    from multiarea.rate.layered import LayeredConnectomeNet
 
     prob = make_problem(args)
     t0 = time.perf_counter()

@@ -8,7 +8,7 @@ peak RSS, the whole machine), one after the other:
   (wall clock from launch to exit: imports, build, compile, the run with
   every spike recorded, the raster/rates/CSV it writes); and ``simulate``
   in a script (build + run + recording of every spike);
-* **bare loop**: the whole-step kernel alone (``engine.NetworkKernel.run``,
+* **bare loop**: the whole-step kernel alone (``KernelRunner.run``,
   1000 steps per call, spike words not converted), steady steps/s;
 * **per-phase profile** of a step on the kernel path: neuron update (LIF,
   noise, refractoriness, spike words), synaptic delivery, call overhead
@@ -95,7 +95,8 @@ def run_dsrunner(args, queue):
 
 def run_kernel(args, queue):
     """Bare kernel loop and the per-phase profile of a step."""
-    from multiarea.engine import NetworkKernel
+    from multiarea.spiking.runners import KernelRunner
+    from multiarea.spiking.spike_words import words_to_pairs, words_to_spikes
 
     model = _model(args)
     n_steps = int(round(args.duration / model.dt))
@@ -103,16 +104,14 @@ def run_kernel(args, queue):
 
     def loop(deliver):
         net = model.build()
-        kernel = NetworkKernel(net, deliver=deliver)
+        kernel = KernelRunner(net, [model.stimulus(net)], deliver=deliver)
         t0 = time.perf_counter()
-        inputs = [model.stimulus(net)]
-        kernel.run(kernel.drive(inputs, 1))  # trace + compile + 1 step
+        kernel.run(1)  # trace + compile + 1 step
         first_s = time.perf_counter() - t0
         words, run_s = [], 0.0
         for a, b in calls:
-            stim = kernel.drive(inputs, b - a)
             t0 = time.perf_counter()
-            words.append(kernel.run(stim))
+            words.append(kernel.run(b - a))
             run_s += time.perf_counter() - t0
         return net, kernel, np.concatenate(words), first_s, run_s
 
@@ -121,7 +120,7 @@ def run_kernel(args, queue):
     _, _, _, _, neuron_s = loop(False) if profile else (None,) * 4 + (float("nan"),)
     # per-call overhead: 200 calls of 4 steps (one launch each) vs the same 800
     # steps in one call, both shapes compiled beforehand
-    few, many = (np.zeros((n, 2, net.n_areas), np.float32) for n in (4, 800))
+    few, many = 4, 800
     kernel.run(few), kernel.run(many)
     t0 = time.perf_counter()
     for _ in range(200):
@@ -132,13 +131,12 @@ def run_kernel(args, queue):
     one_call = time.perf_counter() - t0
     call_overhead_s = (small_calls - one_call) / 199
     # recording: converting the words of the whole run to (step, neuron) pairs
-    from multiarea.engine import words_to_pairs
     t0 = time.perf_counter()
     for (a, b) in calls:
         words_to_pairs(words[a:b], kernel.word_neurons, a)
     convert_s = time.perf_counter() - t0
 
-    spikes_E, spikes_I = (s.sum(-1) for s in kernel.spikes(words))
+    spikes_E, spikes_I = (s.sum(-1) for s in words_to_spikes(words, net.n_areas, net.E.size[1], net.I.size[1]))
     events = _events_per_step(net, model.params["p"], spikes_E, spikes_I)
     steps = words.shape[0]
     queue.put(dict(compile_s=compile_s, run_s=run_s, steps_per_s=steps / run_s,

@@ -3,7 +3,7 @@
 For each size (29 areas x N neurons, fixed in-degree: p = 0.1 x 2000 / N,
 asynchronous-weak regime, spontaneous activity) one subprocess with 4 host CPU
 devices runs, in the same process: the one-device whole-step kernel (what
-``simulate`` runs without ``devices``), and ``ShardedRun`` on 1, 2 and 4
+``simulate`` runs without ``devices``), and ``ShardedRunner`` on 1, 2 and 4
 devices (spikes exchanged once per window of min-delay steps), plus 2 devices
 exchanging every step.  It prints steady steps/s (after compilation),
 synaptic events/s, the ratio to the one-device kernel, the spike-word bytes
@@ -38,7 +38,7 @@ def _exchange_cost(mesh, words_per_device: int, window: int, n_steps: int) -> fl
     import jax.numpy as jnp
     from jax.sharding import PartitionSpec as P
 
-    from multiarea.sharding import AXIS
+    from multiarea.spiking.runners.sharded import AXIS
 
     n_windows = max(1, n_steps // window)
 
@@ -63,8 +63,8 @@ def run_size(neurons: int, duration_ms: float, queue) -> None:
     import numpy as np
 
     from joglekar import _events_per_step, _model
-    from multiarea.engine import NetworkKernel, words_to_spikes
-    from multiarea.sharding import ShardedRun
+    from multiarea.spiking.runners import KernelRunner, ShardedRunner
+    from multiarea.spiking.spike_words import words_to_spikes
 
     p = min(1.0, 0.1 * 2000 / neurons)
     model = _model(SimpleNamespace(regime="asynchronous-weak", areas=29, neurons=neurons, p=p))
@@ -72,13 +72,11 @@ def run_size(neurons: int, duration_ms: float, queue) -> None:
     rows = []
 
     def timed(runner, net, chunk):
-        inputs = [model.stimulus(net)]
-        runner.run(runner.drive(inputs, chunk))  # compile
+        runner.run(chunk)  # compile
         words, run_s = [], 0.0
         for _ in range(max(1, n_steps // chunk)):
-            stim = runner.drive(inputs, chunk)
             t0 = time.perf_counter()
-            words.append(runner.run(stim))
+            words.append(runner.run(chunk))
             run_s += time.perf_counter() - t0
         words = np.concatenate(words)
         spike_E, spike_I = words_to_spikes(words, net.n_areas, net.E.size[1], net.I.size[1])
@@ -86,12 +84,12 @@ def run_size(neurons: int, duration_ms: float, queue) -> None:
         return words.shape[0] / run_s, events
 
     net = model.build()
-    steps_s, events = timed(NetworkKernel(net), net, CHUNK_STEPS)
+    steps_s, events = timed(KernelRunner(net, [model.stimulus(net)]), net, CHUNK_STEPS)
     rows.append(dict(name="whole-step kernel, 1 device", devices=1, window="-", steps_s=steps_s,
                      events=events, sent=0, received=0, memory=None, exchange_s=0.0))
     for devices, window in ((1, None), (2, None), (4, None), (2, 1)):
         net = model.build()
-        run = ShardedRun(net, devices, window=window)
+        run = ShardedRunner(net, devices, [model.stimulus(net)], window=window)
         chunk = run.window * -(-CHUNK_STEPS // run.window)
         steps_s, events = timed(run, net, chunk)
         exchanged = run.bytes_exchanged_per_step()

@@ -11,7 +11,7 @@ import argparse
 import sys
 import time
 
-from multiarea import experiments
+from multiarea.joglekar2018 import experiments
 
 
 def run_figures(panels, regimes, argv=None):

@@ -19,7 +19,7 @@ import argparse
 
 import pandas as pd
 
-from multiarea import rate_fit
+from multiarea.joglekar2018 import rate_fit
 
 
 def main(argv=None) -> pd.DataFrame:

@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from multiarea import experiments, load_model
+from multiarea import load_model
+from multiarea.joglekar2018 import experiments
 from multiarea.cli import parse_seeds
 
 SEMANTICS = {

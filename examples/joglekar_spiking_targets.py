@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from multiarea import analysis, experiments
+from multiarea import analysis
+from multiarea.joglekar2018 import experiments
 from multiarea.cli import parse_seeds
 
 #: regime -> V1 input amplitudes (mV); the last one is the model file's own

@@ -16,7 +16,7 @@ Rate networks on typed connectomes::
 
 The Joglekar et al. (2018) rate model, a ConnectomeRNN on the same anatomy::
 
-    rate = ma.joglekar_rate.load_rate_model("strong-gba")
+    rate = ma.joglekar2018.rate_model.load_rate_model("strong-gba")
     run = rate.simulate()                     # V1 pulse; run.peaks(): (1, 29) Hz
 
 Activation fitting (``ma.fitting``) on a ``LayeredConnectomeNet`` or a
@@ -30,21 +30,22 @@ Activation fitting (``ma.fitting``) on a ``LayeredConnectomeNet`` or a
 # multiarea.cli with its kernels: 3.4 s -> 2.95 s on the development VM).
 import taichi  # noqa: F401  isort: skip
 
-from . import activation_frames, analysis, connectome, data, fitting, initializers, io, ops, sharding
-from . import joglekar_rate, rate_fit
-from .connectome_rnn import ConnectomeRNN, fly_visual_rnn
-from .initializers import Lognormal, Normal, Value
-from .layered import LayeredConnectomeNet
-from .connectivity import CSR, FixedProb
-from .models import Model, available_models, load_model
-from .network import Area, MultiAreaNetwork, StepInput
-from .neurons import LIF
-from .projection import Projection
-from .recording import SpikeRecord, simulate
+# The layers, lowest first (imports only run downwards): data, ops -> projections
+# -> spiking, rate -> fitting -> model packages (joglekar2018) -> cli.
+from . import data, ops, projections, spiking, rate, fitting, joglekar2018
+from .data import io
+from .fitting import activation_frames
+from .joglekar2018 import rate_fit, rate_model as joglekar_rate
+from .projections import CSR, FixedProb, Lognormal, Normal, Projection, Value, connectome, initializers
+from .rate import ConnectomeRNN, LayeredConnectomeNet, fly_visual_rnn
+from .spiking import (LIF, Area, Model, MultiAreaNetwork, SpikeRecord, StepInput, analysis, available_models,
+                      load_model, simulate)
+from .spiking.runners import sharded as sharding
 
 __version__ = "0.1.0"
 
-__all__ = ["activation_frames", "analysis", "connectome", "data", "fitting", "initializers", "io", "ops", "sharding",
+__all__ = ["data", "ops", "projections", "spiking", "rate", "fitting", "joglekar2018",
+           "activation_frames", "analysis", "connectome", "initializers", "io", "sharding",
            "joglekar_rate", "rate_fit",
            "ConnectomeRNN", "fly_visual_rnn", "LayeredConnectomeNet",
            "Lognormal", "Normal", "Value", "CSR", "FixedProb", "Model", "available_models",

@@ -61,9 +61,10 @@ def _run(args) -> int:
     matplotlib.use("Agg")
     import jax
 
-    from . import analysis, ops
-    from .models import load_model
-    from .recording import simulate
+    from . import ops
+    from .spiking import analysis
+    from .spiking.model_file import load_model
+    from .spiking.simulation import simulate
 
     model = load_model(args.model, regime=args.regime, **_overrides(args))
     if not model.duration_ms >= model.dt:
@@ -114,7 +115,7 @@ def _rate_windows(duration_ms: float, dt: float) -> tuple[float, float, float]:
 
 def _print_outcome(model, record) -> None:
     """Whether this run returned to baseline, in the context of the measured seed statistics."""
-    from . import experiments
+    from .joglekar2018 import experiments
 
     try:
         outcome = experiments.Condition(model, record, experiments.response_table(model, record)).outcome
@@ -144,7 +145,7 @@ def _figure(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from . import experiments
+    from .joglekar2018 import experiments
 
     if args.model == RATE_MODEL:
         return _rate_figure(args)
@@ -160,7 +161,7 @@ def _figure(args) -> int:
 
 
 def _rate_figure(args) -> int:
-    from . import rate_experiments
+    from .joglekar2018 import rate_figures
 
     given = [flag for flag, value in (("--areas", args.areas), ("--duration", args.duration), ("--seed", args.seed),
                                       ("--seeds", args.seeds)) if value is not None]
@@ -171,7 +172,7 @@ def _rate_figure(args) -> int:
         from . import ops
 
         ops.set_backend(args.backend)
-    for path in rate_experiments.make_rate_figure(args.panel, _output_dir(args.out)):
+    for path in rate_figures.make_rate_figure(args.panel, _output_dir(args.out)):
         print(f"wrote {path}")
     return 0
 

@@ -1,4 +1,4 @@
-"""Comparing the state of two runs of a MultiAreaNetwork (shared by the engine and sharding tests)."""
+"""Comparing the state of two runs of a MultiAreaNetwork (shared by the runner tests)."""
 import numpy as np
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from multiarea.activation_frames import (activations_to_df, activations_to_df_batched, get_neuron_activation,
+from multiarea.fitting.activation_frames import (activations_to_df, activations_to_df_batched, get_neuron_activation,
                                          input_from_df)
 
 # W[pre, post]; groups S = {0, 1} (sensory), A = {2, 3}, B = {4}

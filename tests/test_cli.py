@@ -49,12 +49,12 @@ def test_short_run_writes_every_output_with_a_shorter_window(tmp_path, capsys):
     (["--backend", "cuda"], "backend must be one of"),
 ])
 def test_arguments_that_cannot_work_are_refused_before_simulating(tmp_path, capsys, monkeypatch, args, message):
-    import multiarea.recording
+    import multiarea.spiking.simulation
 
     def no_simulation(*a, **k):
         raise AssertionError("simulated despite bad arguments")
 
-    monkeypatch.setattr(multiarea.recording, "simulate", no_simulation)
+    monkeypatch.setattr(multiarea.spiking.simulation, "simulate", no_simulation)
     assert main(["run", "joglekar2018", *args, "--out", str(tmp_path), "--quiet"]) == 2
     assert message in capsys.readouterr().err
 
@@ -80,7 +80,7 @@ def test_parse_seeds():
 
 
 def test_outcome_is_printed_with_the_bundled_seed_statistics(capsys):
-    from multiarea import experiments
+    from multiarea.joglekar2018 import experiments
     from multiarea.cli import _print_outcome
 
     model = ma.load_model("joglekar2018", "asynchronous-strong")

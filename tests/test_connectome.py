@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 import multiarea as ma
-from multiarea.connectome import (create_neuron_typed_connectome, create_sparse_projection,
+from multiarea.projections.connectome import (create_neuron_typed_connectome, create_sparse_projection,
                                   plot_typed_connectome, to_csr)
 
 matplotlib.use("Agg")

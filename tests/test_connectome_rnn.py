@@ -6,9 +6,9 @@ import optax
 import pytest
 import scipy.linalg as sl
 
-from multiarea.connectome import create_sparse_projection
-from multiarea.connectome_rnn import ConnectomeRNN
-from multiarea.initializers import Lognormal, Normal, Value
+from multiarea.projections.connectome import create_sparse_projection
+from multiarea.rate.connectome_rnn import ConnectomeRNN
+from multiarea.projections.initializers import Lognormal, Normal, Value
 
 N = 6
 TYPES = np.array([0, 0, 1, 1, 2, 2])

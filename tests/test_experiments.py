@@ -4,7 +4,8 @@ import csv
 import numpy as np
 import pytest
 
-from multiarea import analysis, experiments
+from multiarea import analysis
+from multiarea.joglekar2018 import experiments
 from multiarea.cli import main
 
 SMALL = dict(n_areas=3, neurons_per_area=400, duration_ms=380.0)

@@ -6,7 +6,7 @@ import pytest
 
 from multiarea.fitting import (ActivationModel, TargetActivation, activation_maximisation, saliency,
                                train_model)
-from multiarea.layered import LayeredConnectomeNet
+from multiarea.rate.layered import LayeredConnectomeNet
 from test_layered import GROUPS, N, SENSORY, small_connectome
 
 LAYERS = 3
@@ -241,7 +241,7 @@ def test_train_model_errors(net):
 
 
 def test_fitting_accepts_a_connectome_rnn():
-    from multiarea.connectome_rnn import ConnectomeRNN
+    from multiarea.rate.connectome_rnn import ConnectomeRNN
 
     types = np.array([0, 0, 1, 1])
     w = np.array([[0, 1, 0, 2], [1, 0, 1, 0], [0, 3, 0, 1], [1, 0, 1, 0]], float)
@@ -264,7 +264,7 @@ def test_fitting_accepts_a_connectome_rnn():
 
 
 def test_repeated_calls_reuse_the_compiled_step(net):
-    from multiarea import fitting
+    from multiarea.fitting import activations as fitting
 
     targets = {LAYERS - 1: {0: 0.3}}
     before = set(fitting._STEPS.get(net, {}))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from multiarea.connectome import FlyVisualConnectome, fly_visual
+from multiarea.projections.connectome import FlyVisualConnectome, fly_visual
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import scipy.io
 import scipy.sparse as sp
 from jax.experimental.sparse import BCOO
 
-from multiarea.io import load_array, load_tensor
+from multiarea.data.io import load_array, load_tensor
 
 
 def _sparse():

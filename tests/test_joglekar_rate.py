@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import scipy.linalg as sl
 
-from multiarea import joglekar_rate as jr
-from multiarea.connectome_rnn import ConnectomeRNN
+from multiarea.joglekar2018 import rate_model as jr
+from multiarea.rate.connectome_rnn import ConnectomeRNN
 
 
 def matlab_reference(model: jr.JoglekarRate, amplitude, n_steps):

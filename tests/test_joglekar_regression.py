@@ -10,7 +10,8 @@ seed-dependent (see README) and not tested here.
 """
 import numpy as np
 
-from multiarea import analysis, experiments
+from multiarea import analysis
+from multiarea.joglekar2018 import experiments
 
 STIMULUS_WINDOW_MS = (300.0, 500.0)
 LOCK_UP_HZ = 450.0            # 90 % of the refractory limit 1 / 2 ms

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from multiarea.layered import LayeredConnectomeNet
+from multiarea.rate.layered import LayeredConnectomeNet
 
 N, SENSORY, LAYERS, BATCH = 12, np.array([0, 3, 5]), 4, 3
 GROUPS = ["s", "s", "a", "s", "a", "s", "b", "b", "a", "c", "c", "b"]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from multiarea import LIF
-from multiarea.neurons import legacy_refractory_table
+from multiarea.spiking.neurons import legacy_refractory_table
 
 
 def _run(pop, duration, monitors, dt):

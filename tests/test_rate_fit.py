@@ -1,9 +1,10 @@
-"""Fitting the rate model's gains (multiarea.rate_fit) and the rate-model command line."""
+"""Fitting the rate model's gains (multiarea.joglekar2018.rate_fit) and the rate-model command line."""
 import numpy as np
 import pandas as pd
 import pytest
 
-from multiarea import fitting, joglekar_rate as jr, rate_fit
+from multiarea import fitting
+from multiarea.joglekar2018 import rate_fit, rate_model as jr
 from multiarea.cli import main
 
 

@@ -87,45 +87,42 @@ def test_recording_a_subset():
         ma.simulate(_net(), 1.0, progress_bar=False, areas=["nowhere"])
 
 
-def test_dense_monitor_buffer_spans_one_chunk_whatever_the_duration(monkeypatch):
-    from multiarea import recording
+@pytest.mark.parametrize("method", ["kernel", "dsrunner"])
+def test_spike_words_span_one_call_whatever_the_duration(monkeypatch, method):
+    from multiarea.spiking import simulation
 
     seen = []
-    unpack = recording._unpack
-
-    def spy(packed, recorded, first_step):
-        seen.append(packed.shape)
-        return unpack(packed, recorded, first_step)
-
-    monkeypatch.setattr(recording, "_unpack", spy)
-    ma.simulate(_net(), 40.0, progress_bar=False, chunk_ms=5.0, method="dsrunner")
-    assert len(seen) == 8
-    assert max(rows for rows, _ in seen) == 50          # steps per chunk, not per run
-    assert seen[0][1] == (3 * 100 + 7) // 8            # 1 bit per recorded neuron
-
-
-def test_kernel_spike_words_span_one_call(monkeypatch):
-    from multiarea import engine
-
-    seen = []
-    convert = engine.words_to_pairs
+    convert = simulation.words_to_pairs
 
     def spy(words, *args):
         seen.append(words.shape)
         return convert(words, *args)
 
-    monkeypatch.setattr(engine, "words_to_pairs", spy)
-    ma.simulate(_net(), 40.0, progress_bar=False, chunk_ms=5.0, method="kernel")
+    monkeypatch.setattr(simulation, "words_to_pairs", spy)
+    ma.simulate(_net(), 40.0, progress_bar=False, chunk_ms=5.0, method=method)
     assert seen == [(50, 3 * (3 + 1))] * 8             # 50 steps x (E 3 words + I 1) per area
-    seen.clear()
-    monkeypatch.setattr(ma.recording, "_KERNEL_CALL_STEPS", 120)
+
+
+def test_kernel_calls_are_at_most_steps_per_call(monkeypatch):
+    from multiarea.spiking import simulation
+    from multiarea.spiking.runners import kernel
+
+    seen = []
+    convert = simulation.words_to_pairs
+
+    def spy(words, *args):
+        seen.append(words.shape)
+        return convert(words, *args)
+
+    monkeypatch.setattr(simulation, "words_to_pairs", spy)
+    monkeypatch.setattr(kernel, "STEPS_PER_CALL", 120)
     ma.simulate(_net(), 40.0, progress_bar=False, method="kernel")
     assert [rows for rows, _ in seen] == [120, 120, 120, 40]   # calls of at most 120 steps
 
 
 def test_legacy_refractory_timing_limits_the_run_length():
     net = _net()
-    assert net.E.max_steps == ma.neurons.LEGACY_TABLE_STEPS
+    assert net.E.max_steps == ma.spiking.neurons.LEGACY_TABLE_STEPS
     net.E.max_steps = 250                      # pretend the table ends at step 250
     ma.simulate(net, 20.0, progress_bar=False)
     with pytest.raises(ValueError, match="legacy refractory"):

@@ -1,4 +1,4 @@
-"""Area-parallel runs (multiarea.sharding) give the spikes of one device.
+"""Area-parallel runs (multiarea.spiking.runners.sharded) give the spikes of one device.
 
 conftest.py gives this process 4 host CPU devices.
 """
@@ -15,7 +15,8 @@ import pytest
 
 import multiarea as ma
 from multiarea.cli import main
-from multiarea.sharding import AreaLayout, ShardedRun, pack_words, unpack_words
+from multiarea.spiking.runners import AreaLayout, ShardedRunner
+from multiarea.spiking.spike_words import pack_words, unpack_words
 
 from _netstate import assert_same_run, state
 
@@ -79,13 +80,12 @@ def test_sharded_runs_reproduce_one_device_bit_for_bit_on_the_jax_backend():
 def test_the_exchange_window_does_not_change_the_run():
     model = _model()
     net = model.build(backend="jax")
-    sharded = ShardedRun(net, 2)
+    sharded = ShardedRunner(net, 2)
     assert sharded.window == sharded.min_delay > 1
     runs = []
     for window in (1, sharded.min_delay):
         net = model.build(backend="jax")
-        run = ShardedRun(net, 2, window=window)
-        runs.append(run.run(run.drive([model.stimulus(net)], 700)))
+        runs.append(ShardedRunner(net, 2, [model.stimulus(net)], window=window).run(700))
     np.testing.assert_array_equal(*runs)
 
 
@@ -116,7 +116,7 @@ def test_sharded_run_streams_to_out_dir_and_hands_its_state_back(tmp_path):
 def test_bytes_exchanged_are_the_bit_packed_E_spikes():
     net = _model(n_areas=29, neurons=2000).build(backend="jax")
     for devices, sent in ((2, 15 * 50 * 4), (4, 8 * 50 * 4)):  # 1600 E neurons = 50 words per area
-        run = ShardedRun(net, devices)
+        run = ShardedRunner(net, devices)
         assert run.exchange_E and not run.exchange_I  # I->E and I->I are local
         assert run.bytes_exchanged_per_step() == {"sent": sent, "received": sent * (devices - 1)}
 
@@ -167,17 +167,17 @@ def test_bad_sharding_requests_are_refused():
     model = _model(n_areas=3)
     net = model.build(backend="jax")
     with pytest.raises(ValueError, match=r"devices must be in \[1, 4\].*got 5"):
-        ShardedRun(net, 5)
+        ShardedRunner(net, 5)
     with pytest.raises(ValueError, match="more devices"):
-        ShardedRun(_model(n_areas=2).build(backend="jax"), 4)
+        ShardedRunner(_model(n_areas=2).build(backend="jax"), 4)
     with pytest.raises(ValueError, match="window must be an int in"):
-        ShardedRun(net, 2, window=10_000)
+        ShardedRunner(net, 2, window=10_000)
     with pytest.raises(ValueError, match="window must be an int in"):
-        ShardedRun(net, 2, window=0)
+        ShardedRunner(net, 2, window=0)
     with pytest.raises(TypeError, match="MultiAreaNetwork"):
-        ShardedRun(ma.Area(n_E=8, n_I=2), 2)
+        ShardedRunner(ma.Area(n_E=8, n_I=2), 2)
     with pytest.raises(TypeError, match="devices must be an int"):
-        ShardedRun(net, 2.5)
+        ShardedRunner(net, 2.5)
     with pytest.raises(ValueError, match="method must be 'auto'"):
         ma.simulate(net, 1.0, progress_bar=False, devices=2, method="kernel")
     with pytest.raises(ValueError, match="step_input"):

@@ -18,11 +18,11 @@ import warnings
 
 from . import _event_jax
 from ._build import CustomOpUnavailable
-from ._csr import csr_matvec
+from ._csr import csr_matvec, csr_transpose
 from ._plan import JitConnPlan, PairTables, make_plan
 from ._xla_custom_op import XLACustomOp
 
-__all__ = ["JitConnPlan", "PairTables", "make_plan", "event_current", "csr_event_current", "csr_matvec",
+__all__ = ["JitConnPlan", "PairTables", "make_plan", "event_current", "csr_event_current", "csr_matvec", "csr_transpose",
            "set_backend", "get_backend", "BACKENDS", "XLACustomOp", "CustomOpUnavailable"]
 
 BACKENDS = ("taichi", "jax")

@@ -16,9 +16,21 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import linear_call
 
-from ..connectivity import csr_transpose
+__all__ = ["csr_matvec", "csr_transpose"]
 
-__all__ = ["csr_matvec"]
+
+def csr_transpose(indptr: np.ndarray, indices: np.ndarray, n_cols: int):
+    """The CSR structure of ``A.T`` for ``A`` in CSR form with ``n_cols`` columns.
+
+    Returns:
+        ``indptr`` ``(n_cols + 1,)``, ``indices`` ``(nnz,)`` (the rows of
+        ``A``) and ``order`` ``(nnz,)``: entry ``order[k]`` of ``A`` is entry
+        ``k`` of ``A.T`` (all int32).
+    """
+    order = np.argsort(indices, kind="stable").astype(np.int32)
+    t_indptr = np.concatenate([[0], np.cumsum(np.bincount(indices, minlength=n_cols))]).astype(np.int32)
+    rows = np.repeat(np.arange(indptr.size - 1, dtype=np.int32), np.diff(indptr))
+    return t_indptr, rows[order], order
 
 
 def as_float(value) -> jax.Array:

@@ -1,10 +1,10 @@
 """Taichi kernel of one whole step of an E/I multi-area network.
 
 One launch of :func:`network_step` advances every neuron of a
-:class:`~multiarea.network.MultiAreaNetwork` by ``steps`` steps (unrolled at
+:class:`~multiarea.spiking.network.MultiAreaNetwork` by ``steps`` steps (unrolled at
 compile time), each step updating all neurons and delivering their spikes
 through the four fused projections (E->E, E->I, I->E, I->I).
-``multiarea.engine`` launches it ``ceil(K / steps)`` times per XLA custom call
+``multiarea.spiking.runners.kernel`` launches it ``ceil(K / steps)`` times per XLA custom call
 (the handler's ``repeat``), so a chunk of ``K`` steps is one call: no XLA scan
 iteration, no Python and no DSRunner per step.  The network's state lives in
 XLA's buffers, aliased in place.  On this project's 2-core VM a launch costs

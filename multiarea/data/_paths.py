@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def _find(kind: str, env: str) -> Path:

@@ -2,7 +2,7 @@
 
 Everything here works on any :class:`ActivationModel` — a function of
 ``(params, inputs) -> activations (batch, n_neurons, n_layers)`` plus a little
-metadata — e.g. :class:`multiarea.layered.LayeredConnectomeNet` or a connectome
+metadata — e.g. :class:`multiarea.rate.layered.LayeredConnectomeNet` or a connectome
 RNN sampled at chosen times.  Targets are :class:`TargetActivation` objects,
 turned once into index arrays so the losses are single gathers inside one
 jit-compiled optimisation step (Adam, via optax).
@@ -21,7 +21,7 @@ import optax
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import _checks
+from .. import _checks
 
 __all__ = ["ActivationModel", "TargetActivation", "MaximisationResult", "activation_maximisation",
            "saliency", "TrainResult", "train_model"]

@@ -1,4 +1,4 @@
-"""The whole-step kernel (multiarea.engine) against the pure-JAX reference."""
+"""The whole-step kernel (multiarea.spiking.runners.kernel) against the pure-JAX reference."""
 from fractions import Fraction
 
 import brainpy as bp
@@ -9,7 +9,8 @@ import pytest
 import taichi as ti
 
 import multiarea as ma
-from multiarea.engine import NetworkKernel, unsupported_reason, words_to_pairs
+from multiarea.spiking.runners import KernelRunner, unsupported_reason
+from multiarea.spiking.spike_words import words_to_pairs
 
 from _netstate import assert_same_run as _assert_same_run, state as _state
 
@@ -26,7 +27,7 @@ def _model(n_areas=2, neurons=500, regime="asynchronous-strong", **overrides):
 ])
 def test_kernel_reproduces_the_pure_jax_reference_spike_for_spike(semantics):
     model = _model(**semantics)
-    min_delay = NetworkKernel(model.build()).min_delay
+    min_delay = KernelRunner(model.build()).min_delay
     assert min_delay == 1 if semantics.get("local_delay_ms") else min_delay >= 2
     runs = {}
     for method, backend in (("dsrunner", "jax"), ("kernel", "taichi")):
@@ -120,7 +121,7 @@ def _network_taichi_fma_kernel():
 
 def test_neuron_updates_alone_deliver_nothing():
     net = _model().build()
-    words = NetworkKernel(net, deliver=False).run(np.zeros((300, 2, 2), np.float32))
+    words = KernelRunner(net, deliver=False).run(300)
     assert np.unpackbits(words.view(np.uint8)).sum() > 10          # driven by V_ext and noise
     for proj in (net.EE, net.EI, net.IE, net.II):
         assert not np.any(np.asarray(proj.ring.value))
@@ -150,6 +151,9 @@ def test_what_the_kernel_refuses():
     assert "taichi backend" in unsupported_reason(_model().build(backend="jax"))
     area = ma.Area("A", n_E=40, n_I=10, dt=0.1)
     with pytest.raises(ValueError, match="MultiAreaNetwork, got Area"):
-        NetworkKernel(area)
-    with pytest.raises(ValueError, match=r"stim must have shape \(K >= 1, 2, 2\)"):
-        NetworkKernel(net).run(np.zeros((5, 2, 3), np.float32))
+        KernelRunner(area)
+    with pytest.raises(ValueError, match="inputs must be made by MultiAreaNetwork.step_input"):
+        KernelRunner(net, [custom])
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match=f"n_steps must be an int >= 1, got {bad!r}"):
+            KernelRunner(net).run(bad)

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import analysis
-from ._paths import models_dir
-from .models import Model, load_model
-from .recording import SpikeRecord, simulate
+from ..spiking import analysis
+from ..data import models_dir
+from ..spiking.model_file import Model, load_model
+from ..spiking.recording import SpikeRecord
+from ..spiking.simulation import simulate
 
 __all__ = ["Condition", "ConditionSeeds", "run_condition", "response_table", "outcome_of",
            "make_figure", "FIGURES"]

@@ -1,6 +1,6 @@
 """The fast path of a spiking run: many whole steps per XLA custom call.
 
-:class:`NetworkKernel` runs a :class:`~multiarea.network.MultiAreaNetwork` in
+:class:`KernelRunner` runs a :class:`~multiarea.spiking.network.MultiAreaNetwork` in
 chunks of steps, each chunk ONE custom call that launches the Taichi
 whole-step kernel (``ops._network_taichi.network_step``) once per step: the
 LIF update with its noise, threshold, reset and refractoriness, the delivery
@@ -14,7 +14,7 @@ pure-JAX backend).
 
 External input is limited to what the kernel takes: per step, per population
 and per area, a drive added to ``V_ext`` — what ``MultiAreaNetwork.step_input``
-(:class:`~multiarea.network.StepInput`) produces.  :func:`unsupported_reason`
+(:class:`~multiarea.spiking.inputs.StepInput`) produces.  :func:`unsupported_reason`
 says why a network or input cannot take the fast path.
 """
 from __future__ import annotations
@@ -25,12 +25,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import ops
-from .network import MultiAreaNetwork, StepInput
-from .ops import _rng
+from ... import ops
+from ...ops import _rng
+from ..inputs import step_drive, step_input_reason
+from ..network import MultiAreaNetwork
+from ..spike_words import words_to_spikes
+from .base import STEPS_PER_CALL, Runner
 
-__all__ = ["NetworkKernel", "unsupported_reason", "words_to_pairs", "word_neurons", "words_to_spikes", "step_drive",
-           "step_input_reason"]
+__all__ = ["KernelRunner", "unsupported_reason"]
 
 _WORD_BYTES_PER_CALL = 64 << 20  #: spike words one call may write (bounds steps per call)
 _PAD32 = np.uint32(0xFFFFFFFF)
@@ -49,19 +51,6 @@ def unsupported_reason(net, inputs=()) -> str | None:
     return None if reason is None else f"the fast path: {reason} (use method='dsrunner' for other DSRunner inputs)"
 
 
-def step_input_reason(net, inputs) -> str | None:
-    """Why ``inputs`` are not all what :func:`step_drive` evaluates (inputs made
-    by ``net.step_input``), or None."""
-    for item in inputs:
-        if not (isinstance(item, tuple) and len(item) == 4 and isinstance(item[1], StepInput)
-                and item[2] == "func" and item[3] == "+"
-                and any(item[0] is pop.input for pop in (net.E, net.I))):
-            return f"inputs must be made by MultiAreaNetwork.step_input, got {item!r}"
-        if item[1].mask.shape != (net.n_areas, 1):
-            return f"a StepInput mask must have shape ({net.n_areas}, 1), got {item[1].mask.shape}"
-    return None
-
-
 def _stack_padded(arrays, fill, extra: int) -> np.ndarray:
     """Stack arrays that differ in their last axis, padding it with ``fill``
     to the longest plus ``extra`` entries."""
@@ -72,27 +61,33 @@ def _stack_padded(arrays, fill, extra: int) -> np.ndarray:
     return out
 
 
-class NetworkKernel:
+class KernelRunner(Runner):
     """Runs a :class:`MultiAreaNetwork` on the whole-step Taichi kernel.
 
+    The network's Variables hold the state before and after every
+    :meth:`run` (read before the call, written after it).
+
     Args:
-        net: the network (its Variables are read before and written after
-            every :meth:`run`).
+        net: the network.
+        inputs: drives made by ``net.step_input`` (times from the network's
+            last reset).
         deliver: False skips the synaptic delivery (neuron updates only; for
             profiling the phases of a step).
 
     Raises:
-        ValueError: the network cannot take the fast path
+        ValueError: the network or the inputs cannot take the fast path
             (see :func:`unsupported_reason`).
     """
 
-    def __init__(self, net: MultiAreaNetwork, deliver: bool = True):
-        reason = unsupported_reason(net)
+    def __init__(self, net: MultiAreaNetwork, inputs=(), deliver: bool = True):
+        inputs = list(inputs)
+        reason = unsupported_reason(net, inputs)
         if reason:
             raise ValueError(reason)
-        from .ops import _event_taichi, _network_taichi
+        from ...ops import _event_taichi, _network_taichi
 
-        self.net = net
+        super().__init__(net)
+        self.inputs = inputs
         self.deliver = bool(deliver)
         self.n_areas, self.n_E, self.n_I = net.n_areas, net.E.size[1], net.I.size[1]
         self.words_E, self.words_I = -(-self.n_E // 32), -(-self.n_I // 32)
@@ -129,7 +124,7 @@ class NetworkKernel:
             _rng.mix32(np.arange(2 * max(self.n_E, self.n_I) + 2, dtype=np.uint32))))
         self._op = ops.XLACustomOp(cpu_kernel=_network_taichi.network_step, name="network_step",
                                    zero_outputs=False)
-        self.max_steps_per_call = max(1, _WORD_BYTES_PER_CALL // (4 * self.n_words))
+        self.steps_per_call = min(STEPS_PER_CALL, max(1, _WORD_BYTES_PER_CALL // (4 * self.n_words)))
         #: shortest synaptic delay (steps) of any projection
         self.min_delay = min(p.plan.min_delay for p in projections)
 
@@ -171,96 +166,16 @@ class NetworkKernel:
         for proj, ring, now in zip((net.EE, net.EI, net.IE, net.II), rings, arriving):
             proj.ring.value = ring
             proj.arriving.value = now.reshape(proj.post_size)
-        spike_E, spike_I = self.spikes(last_words[None])
+        spike_E, spike_I = words_to_spikes(last_words[None], self.n_areas, self.n_E, self.n_I)
         net.E.spike.value, net.I.spike.value = jnp.asarray(spike_E[0]), jnp.asarray(spike_I[0])
         for var in (net.E.step, net.I.step, net.t):
             var.value = jnp.asarray(t, jnp.int32)
 
-    def drive(self, inputs, n_steps: int) -> np.ndarray:
-        """:func:`step_drive` of this kernel's network (the ``stim`` of :meth:`run`)."""
-        return step_drive(self.net, inputs, n_steps)
-
-    def spikes(self, words: np.ndarray):
-        """:func:`words_to_spikes` of this kernel's network."""
-        return words_to_spikes(words, self.n_areas, self.n_E, self.n_I)
-
-    def run(self, stim: np.ndarray) -> np.ndarray:
-        """Advance the network ``K = len(stim)`` steps.
-
-        Args:
-            stim: ``(K, 2, n_areas)`` float32 drive (mV) added to ``V_ext`` of
-                the E (``[:, 0]``) and I (``[:, 1]``) neurons of each area
-                (see :meth:`drive`).
-
-        Returns:
-            ``(K, n_words)`` uint32 spike words (layout in
-            ``ops._network_taichi``); convert with :func:`words_to_pairs`.
-        """
-        stim = np.asarray(stim, np.float32)
-        if stim.ndim != 3 or stim.shape[1:] != (2, self.n_areas) or stim.shape[0] < 1:
-            raise ValueError(f"stim must have shape (K >= 1, 2, {self.n_areas}), got {stim.shape}")
+    def _advance(self, n_steps: int) -> np.ndarray:
+        stim = step_drive(self.net, self.inputs, n_steps)  # (K, 2, n_areas): added to V_ext of E, I
         t = int(self.net.t.value)
         state, arriving, words = self._call(self._static, jnp.asarray(stim), self._tables,
-                                            self._state(t, stim.shape[0]))
+                                            self._state(t, n_steps))
         words = np.asarray(words)
-        self._store(state, arriving, words[-1], t + stim.shape[0])
+        self._store(state, arriving, words[-1], t + n_steps)
         return words
-
-    @functools.cached_property
-    def word_neurons(self) -> np.ndarray:
-        """:func:`word_neurons` of this kernel's network."""
-        return word_neurons(self.n_areas, self.n_E, self.n_I)
-
-
-def step_drive(net, inputs, n_steps: int, first_step: int | None = None) -> np.ndarray:
-    """``(n_steps, 2, n_areas)`` float32: what the ``net.step_input`` inputs add
-    to ``V_ext`` of the E (``[:, 0]``) and I (``[:, 1]``) neurons of each area
-    over ``n_steps`` steps from ``first_step`` (default the network's next
-    step), summed in their order as DSRunner does."""
-    first = int(net.t.value) if first_step is None else int(first_step)
-    steps = first + np.arange(n_steps)
-    stim = np.zeros((n_steps, 2, net.n_areas), np.float32)
-    for var, step_input, _, _ in inputs:
-        stim[:, 0 if var is net.E.input else 1] += step_input.values(steps, net.dt)[:, :, 0]
-    return stim
-
-
-def words_to_spikes(words: np.ndarray, n_areas: int, n_E: int, n_I: int):
-    """``(E, I)`` bool spikes, ``(K, n_areas, n_E)`` and ``(K, n_areas, n_I)``,
-    of ``(K, n_words)`` spike words (layout of :func:`word_neurons`)."""
-    words = np.ascontiguousarray(words, np.uint32)
-    bits = np.unpackbits(words.view(np.uint8), bitorder="little").reshape(len(words), -1, 32) > 0
-    split = n_areas * -(-n_E // 32)
-    spike_E = bits[:, :split].reshape(len(words), n_areas, -1)[:, :, :n_E]
-    spike_I = bits[:, split:].reshape(len(words), n_areas, -1)[:, :, :n_I]
-    return spike_E, spike_I
-
-
-def word_neurons(n_areas: int, n_E: int, n_I: int) -> np.ndarray:
-    """``(n_words, 32)`` int32 global neuron index of each bit of a step's spike
-    words (-1: padding): per area ``ceil(n_E / 32)`` E words, area-major, then
-    the I words likewise; bit ``b`` of word ``w`` of an area is its neuron
-    ``32 w + b``.  Neurons are numbered as in ``multiarea.recording``."""
-    words_E, words_I = -(-n_E // 32), -(-n_I // 32)
-    out = np.full((n_areas * (words_E + words_I), 32), -1, np.int32)
-    for offset, n, per_area, first in ((0, n_E, words_E, 0),
-                                       (n_areas * words_E, n_I, words_I, n_areas * n_E)):
-        local = np.arange(per_area * 32).reshape(per_area, 32)
-        for a in range(n_areas):
-            rows = slice(offset + a * per_area, offset + (a + 1) * per_area)
-            out[rows] = np.where(local < n, first + a * n + local, -1)
-    return out
-
-
-def words_to_pairs(words: np.ndarray, word_neurons: np.ndarray, first_step: int,
-                   recorded: np.ndarray | None = None):
-    """``(steps, neurons)`` int32 of the spikes in ``(K, n_words)`` words, sorted
-    by step then neuron; ``recorded``: optional bool mask over neurons."""
-    k, w = np.nonzero(words)
-    bits = (words[k, w][:, None] >> np.arange(32, dtype=np.uint32)) & np.uint32(1)
-    row, b = np.nonzero(bits)
-    steps, neurons = (k[row] + first_step).astype(np.int32), word_neurons[w[row], b]
-    if recorded is not None:
-        keep = recorded[neurons]
-        steps, neurons = steps[keep], neurons[keep]
-    return steps, neurons

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks
+from .. import _checks
 
 __all__ = ["Value", "Normal", "Lognormal", "group_values"]
 

@@ -6,7 +6,7 @@ Every neuron ``i`` has a voltage-like state ``v_i`` obeying
 
 or, with ``state="rate"``, a rate ``r_i`` obeying (Wilson-Cowan form, e.g.
 the threshold-linear rate models of Chaudhuri et al. 2015 and Joglekar et al.
-2018, see :mod:`multiarea.joglekar_rate`)
+2018, see :mod:`multiarea.joglekar2018.rate_model`)
 
     tau_i dr_i/dt = -r_i + phi_i(bias_i + sum_j W_ji r_j + (P_in x(t))_i)
 
@@ -34,11 +34,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _checks
-from .connectivity import CSR
-from .connectome import to_csr
-from .initializers import Normal, Value, group_values
-from .projection import Projection
+from .. import _checks
+from ..projections.connectivity import CSR
+from ..projections.connectome import to_csr
+from ..projections.initializers import Normal, Value, group_values
+from ..projections.projection import Projection
 
 __all__ = ["ConnectomeRNN", "SteadyState", "NONLINEARITIES", "fly_visual_rnn"]
 
@@ -640,7 +640,7 @@ def fly_visual_rnn(connectome=None, *, extent: int = 15, tau=50.0, bias=Normal(0
     Returns:
         A :class:`ConnectomeRNN` with ``n_inputs`` = number of lattice columns.
     """
-    from .connectome import fly_visual
+    from ..data.fly_visual import fly_visual
 
     c = fly_visual(extent) if connectome is None else connectome
     scale = _checks.positive_float("strength_scale", strength_scale)

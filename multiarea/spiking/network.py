@@ -1,7 +1,7 @@
 """E/I spiking networks: a single :class:`Area` and the :class:`MultiAreaNetwork`.
 
 Both are brainpy DynamicalSystems made of an excitatory and an inhibitory
-:class:`~multiarea.neurons.LIF` population and four projections (E->E, E->I,
+:class:`~multiarea.spiking.neurons.LIF` population and four projections (E->E, E->I,
 I->E, I->I); run them with ``bp.DSRunner``.  Weights follow Joglekar et al.
 (2018): ``wXY`` / ``muXY`` is the weight onto population X from population Y
 (mV per spike, delta synapses).
@@ -25,12 +25,13 @@ import brainpy.math as bm
 import jax.numpy as jnp
 import numpy as np
 
-from . import _checks
-from .connectivity import FixedProb
+from .. import _checks
+from ..projections.connectivity import FixedProb
+from ..projections.projection import Projection
+from .inputs import StepInput
 from .neurons import LIF
-from .projection import Projection
 
-__all__ = ["Area", "MultiAreaNetwork", "StepInput"]
+__all__ = ["Area", "MultiAreaNetwork"]
 
 _LIF_KEYS = ("V_rest", "V_reset", "V_th", "tau_ref", "sigma", "V_init", "synapses_during_refractory",
              "refractory_timing")
@@ -211,30 +212,3 @@ class MultiAreaNetwork(_EINetwork):
         mask = np.zeros((self.n_areas, 1), np.float32)
         mask[self.area_index(area)] = 1.0
         return (pop.input, StepInput(mask, amplitude_mV, start_ms, duration_ms), "func", "+")
-
-
-class StepInput:
-    """``amplitude * mask`` during ``[start_ms, start_ms + duration_ms)``, else 0.
-
-    A ``bp.DSRunner`` functional input: called each step, reads the time from
-    ``brainpy.share``.
-    """
-
-    def __init__(self, mask, amplitude_mV, start_ms, duration_ms):
-        self.mask = jnp.asarray(mask, jnp.float32)
-        self.amplitude = _checks.finite_float("amplitude_mV", amplitude_mV)
-        self.start = _checks.finite_float("start_ms", start_ms)
-        self.stop = self.start + _checks.nonnegative_float("duration_ms", duration_ms)
-
-    def __call__(self):
-        t = bp.share.load("t")
-        on = jnp.logical_and(t >= self.start, t < self.stop)
-        return jnp.where(on, self.amplitude, 0.0) * self.mask
-
-    def values(self, steps, dt: float) -> np.ndarray:
-        """``(len(steps),) + mask.shape`` float32: what :meth:`__call__` returns at
-        those steps, computed on the host exactly as under ``bp.DSRunner``
-        (``t = float32(step) * float32(dt)`` compared in float32)."""
-        t = np.asarray(steps).astype(np.float32) * np.float32(dt)
-        on = (t >= np.float32(self.start)) & (t < np.float32(self.stop))
-        return np.where(on, np.float32(self.amplitude), np.float32(0))[:, None, None] * np.asarray(self.mask)

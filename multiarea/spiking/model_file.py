@@ -11,8 +11,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import data as _data
-from ._paths import models_dir
+from .. import data as _data
+from ..data import models_dir
 from .network import MultiAreaNetwork
 
 __all__ = ["Model", "load_model", "available_models"]
@@ -110,7 +110,7 @@ def load_model(name: str = "joglekar2018", regime: str | None = None, **override
     spec = _read(path)
     if spec["model"].get("kind", "spiking") != "spiking":
         raise ValueError(f"{spec['model'].get('name', name)!r} is a {spec['model']['kind']} model: load it with "
-                         f"multiarea.joglekar_rate.load_rate_model, or draw it with "
+                         f"multiarea.joglekar2018.rate_model.load_rate_model, or draw it with "
                          f"'multiarea figure joglekar2018-rate PANEL'")
     regimes = spec["regimes"]
     regime = regime or spec["model"].get("default_regime")

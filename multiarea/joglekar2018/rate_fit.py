@@ -1,9 +1,9 @@
 """Fitting the Joglekar rate model to the spiking model's per-area responses.
 
-The spiking model (:mod:`multiarea.experiments`, asynchronous regimes, weak
+The spiking model (:mod:`multiarea.joglekar2018.experiments`, asynchronous regimes, weak
 and strong GBA) is driven with V1 pulses of several amplitudes (mV, 150 ms);
 its per-area peak E response above baseline is the target.  The rate model
-(:mod:`multiarea.joglekar_rate`, the same regime's GBA) becomes an
+(:mod:`multiarea.joglekar2018.rate_model`, the same regime's GBA) becomes an
 :class:`multiarea.fitting.ActivationModel` (:class:`PeakResponseModel`):
 input amplitude (mV) -> per-area peak rise (Hz) for the same pulse, with
 trainable gains of the long-range projections (``long_range_gain``: one per
@@ -32,9 +32,9 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from . import _checks, fitting
-from . import joglekar_rate as jr
-from ._paths import models_dir
+from .. import _checks, fitting
+from . import rate_model as jr
+from ..data import models_dir
 
 __all__ = ["PeakResponseModel", "FitResult", "fit_to_spiking", "spiking_targets", "fit_metrics",
            "write_fit_report", "SPIKING_REGIME"]

@@ -35,10 +35,10 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.sparse as sp
 
-from . import _checks
-from .connectivity import CSR
-from .connectome import to_csr
-from .projection import Projection
+from .. import _checks
+from ..projections.connectivity import CSR
+from ..projections.connectome import to_csr
+from ..projections.projection import Projection
 
 __all__ = ["LayeredConnectomeNet"]
 

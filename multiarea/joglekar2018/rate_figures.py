@@ -13,7 +13,7 @@ Panels (``multiarea figure joglekar2018-rate PANEL --out DIR``):
   and strong GBA (stability margin), and the largest real part and the
   propagation ratio 24c/V1 as functions of muEE (``omegaEI`` of each regime).
 * ``fit``: the rate model fitted to the spiking model's responses
-  (:mod:`multiarea.rate_fit`, bundled spiking measurements).
+  (:mod:`multiarea.joglekar2018.rate_fit`, bundled spiking measurements).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import joglekar_rate as jr
+from . import rate_model as jr
 
 __all__ = ["RATE_PANELS", "make_rate_figure", "propagation_table", "mu_sweep", "MU_EE_SWEEP"]
 

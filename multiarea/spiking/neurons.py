@@ -15,7 +15,7 @@ The noise ``xi`` of neuron ``n`` at step ``s`` is a pure function of the
 population's seed, ``s`` and ``n`` (``ops._rng.noise_index`` into the
 discretised normal of ``ops._rng.normal_table``), so a run does not depend on
 how it is chunked or threaded, and the Taichi whole-step kernels
-(``multiarea.engine``) draw the same numbers.  One step is evaluated as
+(``multiarea.spiking.runners.kernel``) draw the same numbers.  One step is evaluated as
 ``(V + xi * noise_scale) + (I - (V - V_rest)) * (dt / tau)`` in float32; XLA
 fuses each multiply-add into one rounding (FMA) and the kernels compute the
 same fused results, so both produce bit-identical potentials.
@@ -69,8 +69,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _checks
-from .ops import _rng
+from .. import _checks
+from ..ops import _rng
 
 __all__ = ["LIF", "REFRACTORY_TIMINGS", "LEGACY_TABLE_STEPS", "legacy_refractory_table"]
 

@@ -1,4 +1,4 @@
-"""Bundled datasets.
+"""The anatomy of Joglekar et al. (2018).
 
 ``joglekar2018()`` loads the 29-area macaque anatomy used by Joglekar et al.
 (2018): FLN and SLN from retrograde tracing (Markov et al. 2014), hierarchy

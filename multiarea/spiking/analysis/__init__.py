@@ -1,4 +1,4 @@
-"""Rates, stimulus propagation and plots from a :class:`~multiarea.recording.SpikeRecord`.
+"""Rates, stimulus propagation and plots from a :class:`~multiarea.spiking.recording.SpikeRecord`.
 
 Conventions shared by every function here:
 
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _checks
-from .recording import SpikeRecord
+from ... import _checks
+from ..recording import SpikeRecord
 
 __all__ = ["spike_counts", "population_rate", "mean_rate", "rate_table", "write_rate_table",
            "baseline", "peak_rate", "propagation", "propagation_summary", "seed_summary",

@@ -29,10 +29,10 @@ import brainpy.math as bm
 import jax.numpy as jnp
 import numpy as np
 
-from . import _checks, ops
+from .. import _checks, ops
 from .connectivity import CSR, FixedProb
-from .ops import _tables
-from .ops._csr import as_float
+from ..ops import _tables
+from ..ops._csr import as_float
 
 __all__ = ["Projection"]
 

@@ -7,7 +7,7 @@
   table of group activations (groups x conditions);
 * :func:`get_neuron_activation`: per-group activation tables over layers.
 
-Arrays use the layout of :class:`multiarea.layered.LayeredConnectomeNet`:
+Arrays use the layout of :class:`multiarea.rate.layered.LayeredConnectomeNet`:
 inputs ``(batch, n_sensory, num_layers)``, activations
 ``(batch, n_neurons, num_layers)`` (one sample: drop the batch axis).
 """
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import _checks
-from .connectome import to_csr
-from .layered import _group_labels
+from .. import _checks
+from ..projections.connectome import to_csr
+from ..rate.layered import _group_labels
 
 __all__ = ["activations_to_df", "activations_to_df_batched", "input_from_df", "get_neuron_activation"]
 

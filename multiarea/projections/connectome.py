@@ -7,17 +7,17 @@ takes a connectome accepts a scipy sparse matrix/array, a dense 2-D array, or
 a COO pair ``(indices, values)`` with ``indices`` of shape ``(2, nnz)``
 holding (pre, post) rows.
 
-The fly visual system connectome is :func:`fly_visual` (see ``multiarea._fly_visual``).
+The fly visual system connectome is :func:`fly_visual` (``multiarea.data.fly_visual``).
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
 
-from . import _checks
+from .. import _checks
 from .connectivity import CSR
 from .projection import Projection
-from ._fly_visual import FlyVisualConnectome, fly_visual
+from ..data.fly_visual import FlyVisualConnectome, fly_visual
 
 __all__ = ["to_csr", "create_sparse_projection", "create_neuron_typed_connectome",
            "plot_typed_connectome", "FlyVisualConnectome", "fly_visual"]

@@ -1,4 +1,4 @@
-"""Area-parallel runs of a :class:`~multiarea.network.MultiAreaNetwork` over
+"""Area-parallel runs of a :class:`~multiarea.spiking.network.MultiAreaNetwork` over
 several devices and processes, with ``jax.sharding``.
 
 Layout.  The areas are split into contiguous blocks along the mesh axis
@@ -38,23 +38,23 @@ backend on each shard: the pure-JAX reference or the Taichi custom op.  XLA
 runs the shards of a CPU mesh in one process concurrently; the custom-op
 handler serialises Taichi launches with one mutex (``ops/_ffi_handler.cc``),
 so on CPU the Taichi deliveries of several devices do not overlap.  The
-whole-step kernel (``multiarea.engine``) is single-device: a sharded run
+whole-step kernel (``runners.kernel``) is single-device: a sharded run
 updates the neurons in XLA.
 """
 from __future__ import annotations
-
-import functools
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
-from . import ops
-from .engine import step_drive, step_input_reason, word_neurons, words_to_spikes
-from .network import MultiAreaNetwork
+from ... import ops
+from ..inputs import step_drive, step_input_reason
+from ..network import MultiAreaNetwork
+from ..spike_words import pack_words, unpack_words, words_to_spikes
+from .base import STEPS_PER_CALL, Runner
 
-__all__ = ["AreaLayout", "ShardedRun", "make_mesh", "pack_words", "unpack_words", "AXIS"]
+__all__ = ["AreaLayout", "ShardedRunner", "make_mesh", "AXIS"]
 
 AXIS = "areas"  #: the mesh axis the areas are split along
 
@@ -136,21 +136,6 @@ class AreaLayout:
         return np.moveaxis(out, 0, axis)
 
 
-def pack_words(spikes):
-    """``(..., n)`` bool -> ``(..., ceil(n / 32))`` uint32; bit ``b`` of word ``w``
-    is neuron ``32 w + b``."""
-    n = spikes.shape[-1]
-    bits = jnp.pad(spikes, [(0, 0)] * (spikes.ndim - 1) + [(0, -n % 32)]).astype(jnp.uint32)
-    bits = bits.reshape(spikes.shape[:-1] + (-1, 32))
-    return jnp.sum(bits << jnp.arange(32, dtype=jnp.uint32), axis=-1, dtype=jnp.uint32)
-
-
-def unpack_words(words, n: int):
-    """Inverse of :func:`pack_words`: ``(..., W)`` uint32 -> ``(..., n)`` bool."""
-    bits = (words[..., None] >> jnp.arange(32, dtype=jnp.uint32)) & jnp.uint32(1)
-    return bits.reshape(words.shape[:-1] + (-1,))[..., :n].astype(bool)
-
-
 def _device_blocks(per_device: list) -> np.ndarray:
     """Stack per-device arrays on a new leading (device) axis."""
     return np.stack([np.asarray(a) for a in per_device])
@@ -177,27 +162,38 @@ class _Delivery:
         self.weights = _device_blocks(weights)
 
 
-class ShardedRun:
+class ShardedRunner(Runner):
     """Runs a :class:`MultiAreaNetwork` with its areas split over a device mesh.
 
-    The network's Variables are read when the run is made and written back
+    The network's Variables are read when the runner is made and written back
     by :meth:`store`; in between the state lives, sharded, on the devices.
+    :meth:`run` returns the words of all areas on every process.
 
     Args:
         net: the network.
         devices: see :func:`make_mesh`.
+        inputs: drives made by ``net.step_input`` (times from the network's
+            last reset).
         window: steps per spike exchange, ``1 <= window <= min_delay``
             (default ``min_delay``, the shortest delay of any synapse).
 
     Raises:
         TypeError: ``net`` is not a MultiAreaNetwork.
-        ValueError: more devices than areas, or a bad ``window``.
+        ValueError: more devices than areas, a bad ``window``, or inputs not
+            made by ``net.step_input``.
     """
 
-    def __init__(self, net: MultiAreaNetwork, devices, window: int | None = None):
+    steps_per_call = STEPS_PER_CALL
+
+    def __init__(self, net: MultiAreaNetwork, devices, inputs=(), window: int | None = None):
         if not isinstance(net, MultiAreaNetwork):
             raise TypeError(f"a sharded run takes a MultiAreaNetwork, got {type(net).__name__}")
-        self.net = net
+        inputs = list(inputs)
+        why_not = step_input_reason(net, inputs)
+        if why_not:
+            raise ValueError(f"a sharded run cannot take these inputs: {why_not}")
+        super().__init__(net)
+        self.inputs = inputs
         self.mesh = make_mesh(devices)
         self.layout = AreaLayout(net.n_areas, self.mesh.size)
         self.n_E, self.n_I = net.E.size[1], net.I.size[1]
@@ -327,28 +323,11 @@ class ShardedRun:
         return jax.jit(fn, donate_argnums=(1,))
 
     # -- running -----------------------------------------------------------------
-    def drive(self, inputs, n_steps: int) -> np.ndarray:
-        """``(n_steps, 2, n_slots)`` float32 drive of the next ``n_steps`` steps
-        (:func:`multiarea.engine.step_drive`, padded to the layout)."""
-        why_not = step_input_reason(self.net, inputs)
-        if why_not:
-            raise ValueError(f"a sharded run cannot take these inputs: {why_not}")
-        return self.layout.pad(step_drive(self.net, inputs, n_steps, first_step=self._t), axis=2)
-
-    def run(self, stim: np.ndarray) -> np.ndarray:
-        """Advance ``K = len(stim)`` steps; returns ``(K, n_words)`` uint32 spike
-        words in the layout of :func:`multiarea.engine.word_neurons` (on
-        every process).
-
-        Args:
-            stim: ``(K, 2, n_slots)`` float32 drive, see :meth:`drive`.
-        """
-        stim = np.asarray(stim, np.float32)
-        if stim.ndim != 3 or stim.shape[1:] != (2, self.layout.n_slots) or stim.shape[0] < 1:
-            raise ValueError(f"stim must have shape (K >= 1, 2, {self.layout.n_slots}), got {stim.shape}")
+    def _advance(self, n_steps: int) -> np.ndarray:
+        # (K, 2, n_slots) drive added to V_ext of E, I, padding slots 0
+        stim = self.layout.pad(step_drive(self.net, self.inputs, n_steps, first_step=self._t), axis=2)
         parts, done = [], 0
-        n_full = stim.shape[0] // self.window
-        for n_windows, window in ((n_full, self.window), (1, stim.shape[0] % self.window)):
+        for n_windows, window in ((n_steps // self.window, self.window), (1, n_steps % self.window)):
             if n_windows == 0 or window == 0:
                 continue
             n = n_windows * window
@@ -371,10 +350,6 @@ class ShardedRun:
             host = _host(w)[:, real]
             out.append(host.reshape(host.shape[0], -1))
         return np.concatenate(out, axis=1)
-
-    @functools.cached_property
-    def word_neurons(self) -> np.ndarray:
-        return word_neurons(self.net.n_areas, self.n_E, self.n_I)
 
     def bytes_exchanged_per_step(self) -> dict:
         """Spike-word bytes each device sends and receives per step."""

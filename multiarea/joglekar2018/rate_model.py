@@ -51,12 +51,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _checks
-from . import data as _data
-from ._paths import models_dir
-from .connectivity import CSR
-from .connectome_rnn import ConnectomeRNN
-from .projection import Projection
+from .. import _checks
+from .. import data as _data
+from ..data import models_dir
+from ..projections.connectivity import CSR
+from ..rate.connectome_rnn import ConnectomeRNN
+from ..projections.projection import Projection
 
 __all__ = ["JoglekarRate", "RateRun", "load_rate_model", "REGIMES", "VARIANTS", "AREAS_SHOWN",
            "FLN_FORMS", "EDGE_GROUPS", "x64"]
@@ -80,7 +80,7 @@ def x64(dtype: str = "float64"):
 
 
 def _read_spec() -> dict:
-    from .models import _read
+    from ..spiking.model_file import _read
 
     return _read(models_dir() / "joglekar2018_rate.toml")
 
