@@ -23,13 +23,16 @@ Parameters are a dict of per-group arrays (``"tau"``, ``"bias"`` per type,
 so ``jax.grad`` of any loss of :meth:`ConnectomeRNN.forward` with respect to
 them (and to the input) works, and optax updates them.  Time is in the units
 of ``tau`` (ms by the package's convention).
+
+Helpers: the argument checks are in :mod:`._rnn_arguments`, the ODE solvers
+in :mod:`._solvers` and the adapter of :meth:`ConnectomeRNN.activation_model`
+in :mod:`._activation_model`.
 """
 from __future__ import annotations
 
 from functools import partial
-from typing import Callable, NamedTuple
+from typing import Callable
 
-import diffrax
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -39,107 +42,17 @@ from ..projections.connectivity import CSR
 from ..projections.connectome import to_csr
 from ..projections.initializers import Normal, Value, group_values
 from ..projections.projection import Projection
+from . import _solvers
+from ._activation_model import _RNNActivationModel
+from ._rnn_arguments import (NONLINEARITIES, _check_clamp, _check_x64, _dtype, _neuron_class, _nonlinearity,
+                             _per_type, _type_table)
+from ._solvers import SOLVERS, SteadyState
 
 __all__ = ["ConnectomeRNN", "SteadyState", "NONLINEARITIES", "fly_visual_rnn"]
 
-NONLINEARITIES: dict[str, Callable] = {
-    "relu": jax.nn.relu, "sigmoid": jax.nn.sigmoid, "tanh": jnp.tanh, "softplus": jax.nn.softplus,
-    "elu": jax.nn.elu, "identity": lambda v: v,
-}
-_CLASSES = {"excitatory": 1.0, "inhibitory": -1.0}
-_SOLVERS = ("euler", "rk4", "dopri5")
 _PARAMS = ("tau", "bias", "edge_strength")
 _DEFAULT_CLAMP = {"tau": (1e-3, None), "bias": None, "edge_strength": "non_negative"}
 _STATES = ("voltage", "rate")
-_DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
-
-
-def _dtype(spec):
-    """``"float32"``/``"float64"`` (or the numpy dtypes) -> the jnp dtype; float64 needs x64."""
-    try:
-        name = spec if isinstance(spec, str) else np.dtype(spec).name
-    except TypeError:
-        name = None
-    if name not in _DTYPES:
-        raise ValueError(f"dtype must be 'float32' or 'float64', got {spec!r}")
-    _check_x64(name)
-    return _DTYPES[name]
-
-
-def _check_x64(name) -> None:
-    if name == "float64" and not jax.config.jax_enable_x64:
-        raise ValueError("dtype='float64' needs 64-bit JAX: run inside `with jax.enable_x64(True):` "
-                         "or set jax.config.update('jax_enable_x64', True)")
-
-
-class SteadyState(NamedTuple):
-    """Result of :meth:`ConnectomeRNN.steady_state`.
-
-    Attributes:
-        state: ``(batch, n_neurons)`` final state.
-        time: time integrated until convergence (or ``t_max``).
-        residual: ``max |dv/dt|`` at the final state; converged iff ``<= tol``.
-    """
-    state: jax.Array
-    time: jax.Array
-    residual: jax.Array
-
-
-def _type_table(neuron_types, type_names):
-    types = np.asarray(neuron_types)
-    if types.ndim != 1 or types.size == 0:
-        raise ValueError(f"neuron_types must be a non-empty 1-D array, got shape {types.shape}")
-    if types.dtype.kind in "UO":
-        names, index = np.unique(types.astype(str), return_inverse=True)
-        if type_names is not None:
-            raise ValueError("type_names is only used with integer neuron_types (string types name themselves)")
-        return [str(s) for s in names], index.astype(np.int32)
-    if types.dtype.kind not in "iu":
-        raise TypeError(f"neuron_types must hold ints or strings, got dtype {types.dtype}")
-    n_types = int(types.max()) + 1 if type_names is None else len(type_names)
-    if types.min() < 0 or types.max() >= n_types:
-        raise ValueError(f"neuron_types must lie in [0, {n_types}), got range [{types.min()}, {types.max()}]")
-    names = [str(k) for k in range(n_types)] if type_names is None else [str(s) for s in type_names]
-    return names, types.astype(np.int32)
-
-
-def _per_type(name, spec, type_names, check):
-    """A per-type setting given once, as a list (one per type) or a dict by type name."""
-    if isinstance(spec, dict):
-        missing = [t for t in type_names if t not in spec]
-        if missing:
-            raise ValueError(f"{name} must name every type; missing {missing[:5]}")
-        return [check(spec[t]) for t in type_names]
-    if isinstance(spec, (list, tuple)):
-        if len(spec) != len(type_names):
-            raise ValueError(f"{name} must have one entry per type ({len(type_names)}), got {len(spec)}")
-        return [check(s) for s in spec]
-    return [check(spec)] * len(type_names)
-
-
-def _nonlinearity(spec) -> Callable:
-    if callable(spec):
-        return spec
-    if isinstance(spec, str) and spec.lower() in NONLINEARITIES:
-        return NONLINEARITIES[spec.lower()]
-    raise ValueError(f"unknown nonlinearity {spec!r}; use a callable or one of {sorted(NONLINEARITIES)}")
-
-
-def _neuron_class(spec) -> float:
-    if isinstance(spec, str) and spec.lower() in _CLASSES:
-        return _CLASSES[spec.lower()]
-    raise ValueError(f"neuron_type_class entries must be 'excitatory' or 'inhibitory', got {spec!r}")
-
-
-def _check_clamp(name, spec):
-    if spec is None or spec == "non_negative":
-        return spec
-    if isinstance(spec, tuple) and len(spec) == 2:
-        lo, hi = spec
-        if lo is not None and hi is not None and lo > hi:
-            raise ValueError(f"clamp[{name!r}] = {spec}: lower bound above upper bound")
-        return spec
-    raise ValueError(f"clamp[{name!r}] must be None, 'non_negative' or (min, max), got {spec!r}")
 
 
 class ConnectomeRNN:
@@ -420,48 +333,14 @@ class ConnectomeRNN:
                              f"got {x.shape}")
         return jnp.transpose(x, (1, 2, 0) if self.batch_first else (0, 2, 1))
 
-    def _fixed_step(self, solver, f):
-        if solver == "euler":
-            return lambda v, u, h: v + h * f(v, u)
-
-        def rk4(v, u, h):
-            k1 = f(v, u)
-            k2 = f(v + 0.5 * h * k1, u)
-            k3 = f(v + 0.5 * h * k2, u)
-            k4 = f(v + h * k3, u)
-            return v + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
-
-        return rk4
-
     def _integrate(self, params, x, v0, t0, t1, *, num_steps, solver, rtol, atol, max_steps):
         """States and readouts, ``(num_steps, n, batch)`` and ``(num_steps,
         n_outputs, batch)``, at ``linspace(t0, t1, num_steps)``."""
         f = self._vector_field(params)
         drive = self._drive_fn(x)
         readout = (lambda v: v) if self.output_projection is None else self.output_projection.linear_map(dtype=self.dtype)
-        h = (t1 - t0) / (num_steps - 1)
-        v0 = self._apply_hooks(v0, t0)
-        if solver == "dopri5":
-            times = jnp.linspace(t0, t1, num_steps)
-
-            def field(t, v, args):
-                k = jnp.clip(jnp.floor((t - t0) / h).astype(jnp.int32), 0, num_steps - 1)
-                return f(v, drive(k))
-
-            sol = diffrax.diffeqsolve(diffrax.ODETerm(field), diffrax.Dopri5(), t0, t1, h, v0,
-                                      saveat=diffrax.SaveAt(ts=times), max_steps=max_steps,
-                                      stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol))
-            return sol.ys, jax.lax.map(readout, sol.ys)
-        step = self._fixed_step(solver, f)
-
-        def body(v, k):  # emits the state at t_k, then steps to t_k+1
-            v_next = self._apply_hooks(step(v, drive(k), h), t0 + (k + 1) * h)
-            return v_next, (v, readout(v))
-
-        # num_steps iterations: the last step is not needed, but computing it
-        # costs less than concatenating the initial state to all the others
-        _, (vs, outs) = jax.lax.scan(body, v0, jnp.arange(num_steps))
-        return vs, outs
+        return _solvers.integrate(f, drive, readout, self._apply_hooks, v0, t0, t1, num_steps=num_steps,
+                                  solver=solver, rtol=rtol, atol=atol, max_steps=max_steps)
 
     def forward(self, x, t0: float = 0.0, t1: float = 1.0, num_steps: int = 2, *, params=None,
                 initial_state=None, solver: str = "euler", rtol: float = 1e-5, atol: float = 1e-6,
@@ -487,8 +366,8 @@ class ConnectomeRNN:
             num_steps, n_neurons)`` (the state ``v``; time first if not
             ``batch_first``), times ``(num_steps,)``.
         """
-        if solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}, got {solver!r}")
+        if solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
         if solver == "dopri5" and self._hooks:
             raise ValueError("state hooks act after fixed steps; use solver='euler' or 'rk4' with hooks")
         num_steps = _checks.positive_int("num_steps", num_steps)
@@ -540,21 +419,8 @@ class ConnectomeRNN:
         return self._jitted("steady_state", self._steady)(params, xs, v0, dt, t_max, tol)
 
     def _steady(self, params, xs, v0, dt, t_max, tol):
-        f = self._vector_field(params)
-        u = self._drive_fn(xs)(0)
-
-        def cond(carry):
-            _, dv, t = carry
-            return (jnp.max(jnp.abs(dv)) > tol) & (t < t_max)
-
-        def body(carry):  # one vector-field evaluation per step: dv/dt at the new state is carried
-            v, dv, t = carry
-            v = self._apply_hooks(v + dt * dv, t + dt)
-            return v, f(v, u), t + dt
-
-        v0 = self._apply_hooks(v0, 0.0)
-        v, dv, t = jax.lax.while_loop(cond, body, (v0, f(v0, u), jnp.asarray(0.0, self.dtype)))
-        return SteadyState(v.T, t, jnp.max(jnp.abs(dv)))
+        return _solvers.euler_to_steady_state(self._vector_field(params), self._drive_fn(xs)(0), v0,
+                                              self._apply_hooks, dt=dt, t_max=t_max, tol=tol, dtype=self.dtype)
 
     def fade_in_state(self, x, *, t_fade_in: float, dt: float, baseline: float = 0.0, params=None,
                       initial_state=None):
@@ -586,31 +452,6 @@ class ConnectomeRNN:
         (indices into ``linspace(0, t1, num_steps)``; default all) as
         ``(batch, n_neurons, n_samples)``."""
         return _RNNActivationModel(self, t1, num_steps, sample_steps, solver)
-
-
-class _RNNActivationModel:
-    """Adapter: a ConnectomeRNN seen as (params, inputs) -> activations."""
-
-    def __init__(self, rnn: ConnectomeRNN, t1, num_steps, sample_steps, solver):
-        self.rnn, self.t1, self.num_steps, self.solver = rnn, t1, num_steps, solver
-        steps = np.arange(num_steps) if sample_steps is None else np.asarray(sample_steps)
-        if steps.ndim != 1 or steps.size == 0 or steps.min() < 0 or steps.max() >= num_steps:
-            raise ValueError(f"sample_steps must be indices in [0, {num_steps}), got {steps}")
-        self.sample_steps = steps
-        self.params = rnn.params
-        self.input_shape = (rnn.n_inputs,)
-        self.n_neurons = rnn.n_neurons
-        self.n_layers = steps.size
-
-    def apply(self, params, inputs):
-        _, activity, _ = self.rnn.forward(inputs, 0.0, self.t1, self.num_steps, params=params,
-                                          solver=self.solver)
-        if not self.rnn.batch_first:
-            activity = jnp.swapaxes(activity, 0, 1)
-        return jnp.transpose(activity[:, self.sample_steps], (0, 2, 1))
-
-    def clamp(self, params):
-        return self.rnn.clamp(params)
 
 
 def fly_visual_rnn(connectome=None, *, extent: int = 15, tau=50.0, bias=Normal(0.5, 0.05),
