@@ -7,6 +7,7 @@ scaled to keep the in-degree per area pair at that of the reference model
 (p = 0.1 x 2000 / neurons per area, ~200 inputs):
 
     python benchmarks/scaling.py                 # areas (2, 8, 29) x neurons (500, 2000, 8000)
+    python benchmarks/scaling.py --areas 2 --neurons 500 --duration 10   # one small cell
     python benchmarks/scaling.py --memory        # peak RSS at 29 x 2000 and 29 x 20000 neurons
 """
 from __future__ import annotations
@@ -28,6 +29,9 @@ def _run(areas, neurons, duration):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=200.0, help="simulated ms per run")
+    ap.add_argument("--areas", type=int, nargs="+", default=[2, 8, 29], help="areas of the grid's rows")
+    ap.add_argument("--neurons", type=int, nargs="+", default=[500, 2000, 8000],
+                    help="neurons per area of the grid's columns")
     ap.add_argument("--memory", action="store_true", help="peak RSS at 29 x 2000 and 29 x 20000")
     args = ap.parse_args(argv)
     if args.memory:
@@ -37,10 +41,10 @@ def main(argv=None):
             print(f"{29:5d} {neurons:12d} {min(1.0, 200 / neurons):6.3f} {r['steps_per_s']:8.1f} "
                   f"{r['peak_rss_mb']:11.0f}", flush=True)
         return
-    sizes = (500, 2000, 8000)
+    sizes = args.neurons
     print(f"steady steps/s ({args.duration} ms, asynchronous-weak, ~200 inputs per area pair)")
     print(f"{'areas':>5} " + " ".join(f"{f'{n}/area':>10}" for n in sizes))
-    for areas in (2, 8, 29):
+    for areas in args.areas:
         cells = []
         for neurons in sizes:
             r = _run(areas, neurons, args.duration)

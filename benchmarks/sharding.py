@@ -16,7 +16,7 @@ tables, XLA temporaries), and the measured cost of the exchange alone (an
 
 All host devices share this machine's cores, so sharding cannot speed a run up
 here; the numbers say what a device computes and exchanges, which is what the
-README's table of when sharding pays is computed from.
+table of when sharding pays (docs/sharding.md) is computed from.
 """
 from __future__ import annotations
 

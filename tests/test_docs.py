@@ -3,28 +3,32 @@
 * ```python blocks run in order, all blocks of one page in one namespace (like
   a notebook), in this process, with the page's own temporary folder as the
   working directory (files they write land there).  Selecting one block
-  (``-k``) runs the page's earlier python blocks first.
+  (``-k``) runs the page's earlier python blocks first.  The op backend is
+  restored and figures are closed after each block.
 * ```bash / ```sh / ```shell / ```console blocks run through bash (``-e``,
   ``pipefail``) in the page's temporary folder, which links to the checkout's
   ``benchmarks``, ``examples``, ``models`` and ``data`` so that commands
-  written for the repository root work; in a ```console block only the lines
-  starting with ``$ `` are commands.
+  written for the repository root work, with this interpreter first on PATH
+  and without the host-device count ``conftest.py`` sets (a reader's shell);
+  in a ```console block only the lines starting with ``$ `` are commands.
 * ```text blocks (output listings) are not run.  A block without a language,
   or with another one, fails.
 
-A block that would take minutes, or needs what the test machine lacks, carries
-directly before it (last non-blank line) an HTML comment visible in the page's
-source::
+A block that would take minutes, or needs what the test machine lacks, has
+right before it (the last non-blank lines) an HTML comment, visible in the
+page's source, of one line or several (joined with spaces)::
 
     <!-- test: multiarea run joglekar2018 --areas 3 --duration 50 --out results -->
 
 and the test runs that small variant instead.  ``<!-- test: skip (reason) -->``
 skips a block; it is allowed only with a reason and only for package
 installation (the block runs ``pip install``) or for commands that need a peer
-simulator's own environment (the reason says which: Brian2, NEST).
+simulator's own environment (the reason says which: Brian2, NEST).  Links
+between the pages (files and headings) must resolve.
 """
 from __future__ import annotations
 
+import linecache
 import os
 import re
 import subprocess
@@ -47,7 +51,7 @@ PEER_ENVIRONMENTS = ("Brian2", "NEST")
 SHELL_TIMEOUT_S = 600
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
-_DIRECTIVE = re.compile(r"^<!--\s*test:\s*(?P<body>.*?)\s*-->$")
+_DIRECTIVE = re.compile(r"^<!--\s*test:\s*(?P<body>.*?)\s*-->$", re.S)
 _SKIP = re.compile(r"^skip(?:\s*\((?P<reason>.*)\))?$", re.S)
 
 
@@ -67,8 +71,22 @@ class Block:
     def describe(self) -> str:
         head = f"{self.page}, block {self.number} (```{self.lang}, line {self.line})"
         if self.directive:
-            head += f", run as its variant <!-- test: {self.directive} -->"
+            head += f", with <!-- test: {self.directive} -->"
         return f"{head}:\n{textwrap.indent(self.code.rstrip(), '    ')}"
+
+
+def _comment_before(lines: list[str], start: int) -> str:
+    """The HTML comment (one line or several) ending on the last non-blank
+    line before line ``start``, joined into one line; "" if there is none."""
+    k = start - 1
+    while k >= 0 and not lines[k].strip():
+        k -= 1
+    if k < 0 or not lines[k].rstrip().endswith("-->"):
+        return ""
+    end = k
+    while k >= 0 and "<!--" not in lines[k]:
+        k -= 1
+    return " ".join(line.strip() for line in lines[max(k, 0):end + 1])
 
 
 def parse_page(path: Path) -> list[Block]:
@@ -88,8 +106,7 @@ def parse_page(path: Path) -> list[Block]:
             body.append(lines[i][len(m["indent"]):] if lines[i].startswith(m["indent"]) else lines[i])
             i += 1
         i += 1  # the closing fence (or the end of the page)
-        before = next((lines[k].strip() for k in range(start - 1, -1, -1) if lines[k].strip()), "")
-        directive = _DIRECTIVE.match(before)
+        directive = _DIRECTIVE.match(_comment_before(lines, start))
         number += 1
         blocks.append(Block(rel, number, start + 1, lang, "\n".join(body) + "\n",
                             directive["body"] if directive else None))
@@ -140,16 +157,28 @@ def test_every_skip_has_a_reason():
     assert not bad, "\n\n".join(bad)
 
 
+def _anchors(path: Path) -> set[str]:
+    """The heading anchors GitHub makes for a Markdown page."""
+    text = re.sub(r"^```.*?^```", "", path.read_text(encoding="utf-8"), flags=re.S | re.M)
+    return {re.sub(r"[^\w\- ]", "", m.strip().lower()).replace(" ", "-")
+            for m in re.findall(r"^#{1,6}\s+(.*)$", text, flags=re.M)}
+
+
 def test_relative_links_resolve():
-    """Links between the pages and to files of the checkout point at something."""
+    """Links between the pages, to their headings and to files of the checkout point at something."""
     broken = []
     for page in PAGES:
-        text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.S | re.M)
+        text = re.sub(r"`[^`\n]*`", "", text)  # inline code: r[i](t) is no link
         for target in re.findall(r"\]\(([^)\s]+)\)", text):
-            if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
-                continue  # a URL or an anchor on the same page
-            if not (page.parent / target.split("#")[0]).exists():
-                broken.append(f"{page.relative_to(ROOT)}: {target}")
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target):
+                continue  # a URL
+            file, _, anchor = target.partition("#")
+            path = (page.parent / file) if file else page
+            if not path.exists():
+                broken.append(f"{page.relative_to(ROOT)}: {target} (no such file)")
+            elif anchor and path.suffix == ".md" and anchor not in _anchors(path):
+                broken.append(f"{page.relative_to(ROOT)}: {target} (no such heading in {file or 'this page'})")
     assert not broken, "broken relative links:\n" + "\n".join(broken)
 
 
@@ -184,19 +213,24 @@ class _Page:
         from multiarea import ops
 
         backend, cwd = ops.get_backend(), os.getcwd()
+        filename = f"<{block.page}, block {block.number}, line {block.line}>"
+        # the source where inspect finds it (tracebacks; Taichi parses its kernels' source)
+        linecache.cache[filename] = (len(block.code), None, block.code.splitlines(True), filename)
+        error = None
         os.chdir(self.workdir)
         try:
-            exec(compile(block.code, f"<{block.page}, block {block.number}, line {block.line}>", "exec"),
-                 self.namespace)
+            exec(compile(block.code, filename, "exec", dont_inherit=True), self.namespace)  # no __future__ of ours
         except KeyboardInterrupt:
             raise
         except BaseException:  # SystemExit too: a block that exits has failed
-            self.failed = block
-            pytest.fail(f"{block.describe()}\n\nraised:\n{traceback.format_exc()}", pytrace=False)
+            error = traceback.format_exc()
         finally:
             os.chdir(cwd)
             ops.set_backend(backend)
             plt.close("all")
+        if error is not None:
+            self.failed = block
+            pytest.fail(f"{block.describe()}\n\nraised:\n{error}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -229,13 +263,17 @@ def test_block_runs(block, pages):
     if reason is not None:
         pytest.skip(f"{block.page} line {block.line}: {reason}")
     env = dict(os.environ, MPLBACKEND="Agg")
+    # a reader's shell: without the host-device count conftest.py sets for the sharding tests
+    env["XLA_FLAGS"] = " ".join(f for f in env.get("XLA_FLAGS", "").split()
+                                if not f.startswith("--xla_force_host_platform_device_count"))
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     try:
         done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", _shell_command(block)], cwd=page.workdir,
                               env=env, capture_output=True, text=True, timeout=SHELL_TIMEOUT_S)
     except subprocess.TimeoutExpired as err:
-        pytest.fail(f"{block.describe()}\n\ntook over {SHELL_TIMEOUT_S} s\n{err.stdout or ''}{err.stderr or ''}",
-                    pytrace=False)
+        output = "".join(x.decode(errors="replace") if isinstance(x, bytes) else x
+                         for x in (err.stdout, err.stderr) if x)
+        pytest.fail(f"{block.describe()}\n\ntook over {SHELL_TIMEOUT_S} s\n{output[-3000:]}", pytrace=False)
     if done.returncode != 0:
         pytest.fail(f"{block.describe()}\n\nexited {done.returncode}\n--- stdout (end)\n{done.stdout[-3000:]}"
                     f"\n--- stderr (end)\n{done.stderr[-3000:]}", pytrace=False)
