@@ -29,4 +29,4 @@ from .stimulus_propagation import propagation, propagation_summary, seed_summary
 
 __all__ = ["spike_counts", "population_rate", "mean_rate", "rate_table", "write_rate_table",
            "baseline", "peak_rate", "propagation", "propagation_summary", "seed_summary",
-           "raster_plot", "rate_heatmap", "peak_rate_plot", "latency_plot"]
+           "raster_plot", "rate_heatmap", "peak_rate_plot", "latency_plot", "LOG_FLOOR_HZ"]
