@@ -17,12 +17,19 @@ peak RSS, the whole machine), one after the other:
 * the **DSRunner path** (``simulate(method="dsrunner")``: the per-step XLA
   scan with the Taichi delivery op, what ``simulate`` ran before the kernel);
 * the **peer**: the model as a plain BrainPy 2.8 user writes it
-  (``benchmarks/_brainpy_peer.py``), build + compile + run.
+  (``benchmarks/_brainpy_peer.py``), build + compile + run;
+* with ``--brian2-python``, **Brian2's C++ code** (``cpp_standalone``, OpenMP
+  with ``--brian2-threads``, synapses stored): the published model's
+  construction (``_brian2_original.py``) timed from launch to exit, and the
+  binary's own simulation loop.  Brian2 2.9 needs ``numpy<2``, so it runs
+  under its own interpreter (``benchmarks/setup_brian2.sh`` makes it).
 
-Ratios are peer time / our time in the same run.  The peer's end-to-end time
-excludes its Python imports, ours (the CLI) includes them.
+Ratios are peer time / our time in the same run.  The BrainPy peer's
+end-to-end time excludes its Python imports; ours (the CLI) and Brian2's
+include them.
 
     python benchmarks/joglekar.py --areas 29 --duration 950
+    python benchmarks/joglekar.py --brian2-python .peers/brian2/bin/python
 """
 from __future__ import annotations
 
@@ -147,6 +154,32 @@ def run_kernel(args, queue):
                    rate_E=spikes_E.sum(0) / (net.E.size[1] * args.duration * 1e-3)))
 
 
+def run_brian2(args, queue):
+    """Brian2 ``cpp_standalone`` in a child process of this one (its peak RSS
+    is this process's largest child)."""
+    from multiarea.data import data_dir
+
+    model = _model(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "spikes.npz")
+        cmd = [args.brian2_python, os.path.join(HERE, "_brian2_original.py"), str(data_dir() / "joglekar2018"),
+               str(args.areas), str(model.params["seed"]), str(args.duration), out, "legacy", args.regime,
+               "--device", "cpp_standalone", "--threads", str(args.brian2_threads),
+               "--build-dir", os.path.join(tmp, "build")]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+        with np.load(out) as f:
+            n_E = 1600
+            area = f["i_E"] // n_E
+            rate_E = np.bincount(area, minlength=args.areas) / (n_E * args.duration * 1e-3)
+            queue.put(dict(total_s=wall, build_s=float(f["build_s"]), compile_s=float(f["compile_s"]),
+                           run_s=float(f["run_s"]), rate_E=rate_E,
+                           peak_rss_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
+
+
 def run_peer(args, queue):
     from _brainpy_peer import _load_joglekar, build_brainpy_peer, run_brainpy_peer
 
@@ -177,16 +210,22 @@ def main(argv=None):
     ap.add_argument("--p", type=float, default=0.1, help="connection probability")
     ap.add_argument("--no-peer", action="store_true", help="skip the BrainPy peer")
     ap.add_argument("--no-dsrunner", action="store_true", help="skip the DSRunner path")
+    ap.add_argument("--brian2-python", help="interpreter with Brian2 (benchmarks/setup_brian2.sh): "
+                                            "adds Brian2 cpp_standalone as a peer")
+    ap.add_argument("--brian2-threads", type=int, default=2, help="OpenMP threads of Brian2's C++ code")
     args = ap.parse_args(argv)
 
     print(f"Joglekar 2018, {args.regime}: {args.areas} areas x {args.neurons} neurons, "
           f"p={args.p}, {args.duration} ms, dt 0.1 ms", flush=True)
     published = args.neurons == 2000 and args.p == 0.1
+    if args.brian2_python and not published:
+        raise SystemExit("the Brian2 peer runs the published size (2000 neurons, p = 0.1)")
     cli = run_cli(args) if published else None
     sim = in_subprocess(run_simulate, args)
     ker = in_subprocess(run_kernel, args)
     dsr = None if args.no_dsrunner else in_subprocess(run_dsrunner, args)
     peer = None if args.no_peer else in_subprocess(run_peer, args)
+    brian2 = in_subprocess(run_brian2, args) if args.brian2_python else None
     steps = ker["steps"]
 
     print(f"\n{'path':44} {'total s':>8} {'steps/s':>8} {'peak RSS MB':>11}")
@@ -204,6 +243,12 @@ def main(argv=None):
         print(f"{'brainpy-2.8 peer: build + compile + run':44} {peer['total_s']:8.2f} "
               f"{steps / peer['total_s']:8.0f} {peer['peak_rss_mb']:11.0f}")
         print(f"{'brainpy-2.8 peer: steady (compile excluded)':44} {'':8} {peer['steps_per_s']:8.0f}")
+    if brian2:
+        print(f"{'brian2 cpp_standalone: launch to exit':44} {brian2['total_s']:8.2f} "
+              f"{steps / brian2['total_s']:8.0f} {brian2['peak_rss_mb']:11.0f}")
+        print(f"{'brian2 cpp_standalone: simulation loop':44} {brian2['run_s']:8.2f} "
+              f"{steps / brian2['run_s']:8.0f}   (build {brian2['build_s']:.1f} s, "
+              f"code generation + compile {brian2['compile_s']:.1f} s, {args.brian2_threads} threads)")
 
     step = ker["step_ms"]
     delivery = step - ker["neuron_ms"]
@@ -229,6 +274,15 @@ def main(argv=None):
         print(f"  steady steps/s            {ker['steps_per_s'] / peer['steps_per_s']:6.2f}x")
         if dsr:
             print(f"  DSRunner path end to end  {peer['total_s'] / dsr['total_s']:6.2f}x")
+
+    if brian2:
+        print("\nmultiarea mean E rate per area (Hz): " + " ".join(f"{x:.2f}" for x in ker["rate_E"]))
+        print("brian2     mean E rate per area (Hz): " + " ".join(f"{x:.2f}" for x in brian2["rate_E"]))
+        print("\nratios (brian2 cpp_standalone / multiarea, same run):")
+        if cli:
+            print(f"  CLI vs launch to exit     {brian2['total_s'] / cli['total_s']:6.2f}x")
+        print(f"  simulation loop vs bare kernel loop  {brian2['run_s'] / ker['run_s']:6.2f}x")
+        print(f"  peak RSS (brian2 / CLI)   {brian2['peak_rss_mb'] / (cli or sim)['peak_rss_mb']:6.2f}x")
 
 
 if __name__ == "__main__":
