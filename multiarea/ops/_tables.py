@@ -48,7 +48,8 @@ def delay_steps_constant(delay_ms: float, dt: float) -> int:
     return max(1, int(np.rint(delay_ms / dt)))
 
 
-def delay_table(mean_ms: float, sd_ms: float, dt: float, length: int | None = None) -> np.ndarray:
+def delay_table(mean_ms: float, sd_ms: float, dt: float, length: int | None = None,
+                low_ms: float | None = None) -> np.ndarray:
     """uint32 cumulative table of a delay in steps (see module doc).
 
     Args:
@@ -57,11 +58,18 @@ def delay_table(mean_ms: float, sd_ms: float, dt: float, length: int | None = No
         dt: time step (ms).
         length: pad the table to this length with ``2**31`` (must be at least
             ``max_delay_steps(mean_ms, sd_ms, dt)``).
+        low_ms: if given, the normal is redrawn below ``low_ms`` (NEST's
+            ``redraw``/``normal_clipped``: the truncated normal on ``[low_ms,
+            inf)``) before rounding to the nearest step; ``low_ms >= dt / 2``,
+            so that no delay rounds to 0 steps.
     """
     n = max_delay_steps(mean_ms, sd_ms, dt)
     k = np.arange(1, n + 1, dtype=np.float64)
     if sd_ms == 0:
         cdf = (k >= delay_steps_constant(mean_ms, dt)).astype(np.float64)
+    elif low_ms is not None:
+        below = norm.cdf((low_ms - mean_ms) / sd_ms)
+        cdf = np.maximum(norm.cdf(((k + 0.5) * dt - mean_ms) / sd_ms) - below, 0.0) / (1.0 - below)
     else:
         cdf = norm.cdf(((k + 0.5) * dt - mean_ms) / sd_ms)
     cdf[-1] = 1.0

@@ -1,0 +1,237 @@
+"""Taichi kernel of whole steps of a population network (``spiking.populations``).
+
+One launch of :func:`population_step` advances every neuron of a
+:class:`~multiarea.spiking.populations.PopulationNetwork` by ``steps`` steps
+(unrolled), each step in two parallel phases:
+
+1. *neurons*, one 32-neuron spike word at a time: the ``iaf_psc_exp`` update
+   (``spiking.iaf_psc_exp``: V from the currents at the start of the step,
+   currents decay and take this step's ring slot plus Poisson input,
+   threshold, reset, refractoriness), writing the step's spike word;
+2. *delivery*, one target population at a time (each owns its neurons' ring
+   cells, so no atomics and a fixed order of float additions): clear the slot
+   just consumed, then for each projection into it (in connection order) and
+   each spike of its source (ascending) generate the synapses of the row from
+   the counter-based stream (``ops._synapse_stream``) and add their weights
+   into ring slot ``t + delay`` of the receptor their sign picks.
+
+Bit for bit the semantics of ``PopulationNetwork.update`` (the pure-JAX
+reference): same integer stream, same correctly rounded FMAs (``_fma32``),
+same order of additions into every ring cell.
+"""
+
+import taichi as ti
+
+from . import _rng
+from ._event_taichi import _mix32
+from ._network_taichi import _fma32
+from ._synapse_stream import FEISTEL_ROUNDS, KIND_BERNOULLI, KIND_TOTAL, _REDRAW_SALT
+
+_U32, _I32, _F32, _U64 = ti.u32, ti.i32, ti.f32, ti.u64
+
+# columns of the per-population and per-projection tables (see the runner)
+POP_F = ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta", "y_reset", "drive_weight")
+POP_I = ("ref_steps", "drive_steps", "drive_key", "first", "size", "first_word", "poisson_len")
+PROJ_I = ("kind", "first_pre", "n_pre", "first_post", "n_post", "pre_word0", "geo_off", "geo_len",
+          "delay_off", "delay_len", "row_off", "indegree", "feistel_bits", "n_slots")
+PROJ_F = ("mean", "sd", "low", "high")
+
+
+@ti.func
+def _draw(key: ti.u32, counter: ti.u32) -> ti.u32:
+    return _mix32(key ^ _mix32(counter))
+
+
+@ti.func
+def _count_le(table: ti.template(), base: ti.i32, length: ti.i32, start: ti.i32, r: ti.u32) -> ti.i32:
+    """Entries ``<= r`` of ascending ``table[base : base + length]``, counting
+    on from ``start`` (a guide entry: the count for the bucket's smallest r)."""
+    n = start
+    while n < length and table[base + n] <= r:
+        n += 1
+    return n
+
+
+@ti.func
+def _feistel(x: ti.u32, j: ti.i32, half: ti.u32, proj_u: ti.template()) -> ti.u32:
+    mask = (_U32(1) << half) - _U32(1)
+    left, right = x >> half, x & mask
+    for r in ti.static(range(FEISTEL_ROUNDS)):
+        left, right = right, left ^ (_mix32(right ^ proj_u[j, 1 + r]) & mask)
+    return (left << half) | right
+
+
+@ti.func
+def _add_synapse(j: ti.i32, rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32,
+                 proj_i: ti.template(), proj_f: ti.template(), delay_tables: ti.template(),
+                 delay_guide: ti.template(), normal: ti.template(), ring: ti.template()):
+    n_slots = ring.shape[1]
+    b = _draw(rk, _U32(3) * c + _U32(1)) >> _U32(1)
+    base = proj_i[j, 8]
+    d = 1 + _count_le(delay_tables, base, proj_i[j, 9],
+                      delay_guide[j * 64 + ti.cast(b >> _U32(25), _I32)], b)
+    w = proj_f[j, 0]
+    if proj_f[j, 1] != 0.0:
+        counter = _U32(3) * c + _U32(2)
+        u = _draw(rk, counter)
+        w = _fma32(normal[ti.cast(u >> _U32(32 - _rng.NOISE_BITS), _I32)], proj_f[j, 1], proj_f[j, 0])
+        attempt = _U32(1)
+        while w < proj_f[j, 2] or w > proj_f[j, 3]:
+            key = _mix32(rk ^ _mix32(_U32(_REDRAW_SALT) + attempt))
+            u = _draw(key, counter)
+            w = _fma32(normal[ti.cast(u >> _U32(32 - _rng.NOISE_BITS), _I32)], proj_f[j, 1], proj_f[j, 0])
+            attempt += _U32(1)
+    slot = slot_t + d
+    slot -= ti.select(slot >= n_slots, n_slots, 0)
+    ring[ti.select(w > 0.0, 0, 1), slot, proj_i[j, 3] + post] += w
+
+
+@ti.func
+def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, proj_i: ti.template(), proj_u: ti.template(),
+                 proj_f: ti.template(), geometric: ti.template(), geo_guide: ti.template(),
+                 delay_tables: ti.template(), delay_guide: ti.template(), row_counts: ti.template(),
+                 row_starts: ti.template(), normal: ti.template(), ring: ti.template()):
+    """All synapses of pre neuron ``pre`` (local) of projection ``j``."""
+    kind, n_post = proj_i[j, 0], proj_i[j, 4]
+    rk = _mix32(proj_u[j, 0] + ti.cast(pre, _U32))
+    if kind == KIND_BERNOULLI:
+        geo_off, geo_len = proj_i[j, 6], proj_i[j, 7]
+        if geo_len > 0:
+            pos = -1
+            c = _U32(0)
+            while True:
+                r = _draw(rk, _U32(3) * c)
+                start = geo_guide[j * 4096 + ti.cast(r >> _U32(20), _I32)]
+                pos += 1 + geo_len - _count_le(geometric, geo_off, geo_len, start, r)
+                if pos >= n_post:
+                    break
+                _add_synapse(j, rk, c, pos, slot_t, proj_i, proj_f, delay_tables, delay_guide, normal, ring)
+                c += _U32(1)
+    else:
+        n = row_counts[proj_i[j, 10] + pre]
+        nn = ti.cast(n_post, _U64)
+        threshold = ((_U64(1) << _U64(32)) - nn) % nn
+        for cc in range(n):
+            c = ti.cast(cc, _U32)
+            post = 0
+            if kind == KIND_TOTAL:
+                counter = _U32(3) * c
+                m = ti.cast(_draw(rk, counter), _U64) * nn
+                attempt = _U32(1)
+                while (m & _U64(0xFFFFFFFF)) < threshold:
+                    key = _mix32(rk ^ _mix32(_U32(_REDRAW_SALT) + attempt))
+                    m = ti.cast(_draw(key, counter), _U64) * nn
+                    attempt += _U32(1)
+                post = ti.cast(m >> _U64(32), _I32)
+            else:
+                half = ti.cast(proj_i[j, 12] // 2, _U32)
+                x = _feistel(row_starts[proj_i[j, 10] + pre] + c, j, half, proj_u)
+                while x >= ti.cast(proj_i[j, 13], _U32):
+                    x = _feistel(x, j, half, proj_u)
+                post = ti.cast(x // ti.cast(proj_i[j, 11], _U32), _I32)
+            _add_synapse(j, rk, c, post, slot_t, proj_i, proj_f, delay_tables, delay_guide, normal, ring)
+
+
+@ti.func
+def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: ti.template(),
+                 poisson: ti.template(), word_pop: ti.template(), stim: ti.template(), y: ti.template(),
+                 i_syn: ti.template(), left: ti.template(), ring: ti.template(), words: ti.template()):
+    q = word_pop[w]
+    first, size = pop_i[q, 3], pop_i[q, 4]
+    slot_t = t % ring.shape[1]
+    drive_steps = pop_i[q, 1]
+    emitted = t - drive_steps
+    has_drive = drive_steps >= 0 and emitted >= 1
+    step_key = _mix32(ti.cast(pop_i[q, 2], _U32) ^ _mix32(ti.cast(emitted, _U32)))
+    w_drive = pop_f[q, 9]
+    drive = (pop_f[q, 6] + stim[k, q]) * pop_f[q, 5]
+    bits = _U32(0)
+    local0 = 32 * (w - pop_i[q, 5])
+    for local in range(local0, ti.min(local0 + 32, size)):
+        n = first + local
+        a_ex, a_in = ring[0, slot_t, n], ring[1, slot_t, n]
+        if has_drive:
+            u = _draw(step_key, ti.cast(local, _U32))
+            count = 0
+            while count < pop_i[q, 6] and poisson[q, count] <= u:
+                count += 1
+            if w_drive > 0.0:
+                a_ex = _fma32(ti.cast(count, _F32), w_drive, a_ex)
+            else:
+                a_in = _fma32(ti.cast(count, _F32), w_drive, a_in)
+        v, i_ex, i_in = y[n], i_syn[0, n], i_syn[1, n]
+        if left[n] > 0:
+            left[n] -= 1
+        else:
+            v = _fma32(v, pop_f[q, 0], _fma32(i_ex, pop_f[q, 1], _fma32(i_in, pop_f[q, 2], drive)))
+        i_syn[0, n] = _fma32(i_ex, pop_f[q, 3], a_ex)
+        i_syn[1, n] = _fma32(i_in, pop_f[q, 4], a_in)
+        if v >= pop_f[q, 7]:
+            v = pop_f[q, 8]
+            left[n] = pop_i[q, 0]
+            bits |= _U32(1) << ti.cast(local - local0, _U32)
+        y[n] = v
+    words[k, w] = bits
+
+
+@ti.kernel
+def population_step(
+        pop_f: ti.types.ndarray(dtype=_F32, ndim=2),         # (P, len(POP_F))
+        pop_i: ti.types.ndarray(dtype=_I32, ndim=2),         # (P, len(POP_I))
+        poisson: ti.types.ndarray(dtype=_U32, ndim=2),       # (P, L) count thresholds
+        word_pop: ti.types.ndarray(dtype=_I32, ndim=1),      # (W,) population of each word
+        normal: ti.types.ndarray(dtype=_F32, ndim=1),        # (2**NOISE_BITS,)
+        stim: ti.types.ndarray(dtype=_F32, ndim=2),          # (K, P) pA added to I_e per step
+        proj_i: ti.types.ndarray(dtype=_I32, ndim=2),        # (R, len(PROJ_I))
+        proj_u: ti.types.ndarray(dtype=_U32, ndim=2),        # (R, 1 + FEISTEL_ROUNDS) proj key, round keys
+        proj_f: ti.types.ndarray(dtype=_F32, ndim=2),        # (R, len(PROJ_F))
+        row_proj: ti.types.ndarray(dtype=_I32, ndim=1),      # (n_rows + 1,) projections of each row
+        row_pop: ti.types.ndarray(dtype=_I32, ndim=1),       # (n_rows,) target population of each row
+        proj_order: ti.types.ndarray(dtype=_I32, ndim=1),    # (R,) projections grouped by row
+        geometric: ti.types.ndarray(dtype=_U32, ndim=1),     # flat ascending gap thresholds
+        geo_guide: ti.types.ndarray(dtype=_I32, ndim=1),     # (R * 4096,)
+        delay_tables: ti.types.ndarray(dtype=_U32, ndim=1),  # flat cumulative delay tables
+        delay_guide: ti.types.ndarray(dtype=_I32, ndim=1),   # (R * 64,)
+        row_counts: ti.types.ndarray(dtype=_I32, ndim=1),    # flat synapses per pre (counted rules)
+        row_starts: ti.types.ndarray(dtype=_U32, ndim=1),    # flat first slot per pre (in-degree)
+        y_in: ti.types.ndarray(dtype=_F32, ndim=1), i_syn_in: ti.types.ndarray(dtype=_F32, ndim=2),
+        left_in: ti.types.ndarray(dtype=_I32, ndim=1), ring_in: ti.types.ndarray(dtype=_F32, ndim=3),
+        clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
+        y: ti.types.ndarray(dtype=_F32, ndim=1),             # (N,) V - E_L (mV), aliased
+        i_syn: ti.types.ndarray(dtype=_F32, ndim=2),         # (2, N) pA
+        left: ti.types.ndarray(dtype=_I32, ndim=1),          # (N,) refractory steps left
+        ring: ti.types.ndarray(dtype=_F32, ndim=3),          # (2, D, N) pA arriving per slot
+        clock: ti.types.ndarray(dtype=_I32, ndim=1),         # (3,) step t, step k of the call, steps K
+        words: ti.types.ndarray(dtype=_U32, ndim=2),         # (K, W) spikes
+        steps: ti.template()):
+    n_words, n_rows = words.shape[1], row_pop.shape[0]
+    t0, k0, n_call = clock[0], clock[1], clock[2]
+    for s in ti.static(range(steps)):
+        for w in range(n_words):
+            if k0 + s < n_call:
+                _update_word(w, t0 + s, k0 + s, pop_f, pop_i, poisson, word_pop, stim, y, i_syn, left, ring,
+                             words)
+        ti.loop_config(block_dim=1)
+        for r in range(n_rows):
+            if k0 + s < n_call:
+                k, t = k0 + s, t0 + s
+                slot_t = t % ring.shape[1]
+                q = row_pop[r]
+                for n in range(pop_i[q, 3], pop_i[q, 3] + pop_i[q, 4]):
+                    ring[0, slot_t, n] = 0.0
+                    ring[1, slot_t, n] = 0.0
+                for jj in range(row_proj[r], row_proj[r + 1]):
+                    j = proj_order[jj]
+                    n_pre, word0 = proj_i[j, 2], proj_i[j, 5]
+                    for wi in range((n_pre + 31) // 32):
+                        bits = words[k, word0 + wi]
+                        while bits != _U32(0):
+                            low = bits & (~bits + _U32(1))
+                            bits ^= low
+                            pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
+                            _deliver_row(j, pre, slot_t, proj_i, proj_u, proj_f, geometric, geo_guide,
+                                         delay_tables, delay_guide, row_counts, row_starts, normal, ring)
+    for _ in range(1):
+        done = ti.min(steps, n_call - k0)
+        clock[0] = t0 + done
+        clock[1] = k0 + done

@@ -1,0 +1,380 @@
+"""Networks of any named populations with exponential current synapses.
+
+The user's vocabulary, one class each (NEST's, one to one):
+
+* :class:`Population` — ``size`` neurons of one model (:class:`IafPscExp`)
+  in an area, with its initial membrane potentials;
+* :class:`Connection` — a projection from one population to another (within
+  or between areas): a rule (``FixedProbability``, ``FixedTotalNumber``,
+  ``FixedIndegree``), a weight (pA, constant or ``Normal``) and a delay (ms,
+  constant or ``Normal``);
+* :class:`PoissonDrive` — independent Poisson spike trains into every neuron
+  of a population (NEST's ``poisson_generator``: a fresh count per target per
+  step), generated from a counter-based RNG, so runs are reproducible and do
+  not depend on how they are chunked or threaded;
+* :class:`PopulationNetwork` — all of them, a brainpy DynamicalSystem.
+
+Populations are addressed as ``"area/name"`` (or ``"name"`` when they have no
+area).  Neurons are numbered population after population in the order given;
+each population's spike words start on a fresh word
+(:meth:`PopulationNetwork.word_neurons`).
+
+:meth:`PopulationNetwork.update` is the pure-JAX reference of one step
+(``multiarea.spiking.iaf_psc_exp`` gives the order of operations): it
+materialises every synapse on the host (from the same stream as the kernel,
+``ops._synapse_stream``) and is meant for small networks and tests; the
+whole-step kernel (``runners.population_kernel``) runs the same step bit for
+bit without storing synapses.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import brainpy as bp
+import brainpy.math as bm
+import jax
+import jax.numpy as jnp
+import numpy as np
+from scipy.stats import poisson
+
+from .. import _checks
+from ..ops import _rng
+from ..ops import _synapse_stream as stream
+from ..projections.rules import Normal, row_spec
+from .iaf_psc_exp import IafPscExp
+
+__all__ = ["Population", "Connection", "PoissonDrive", "PopulationNetwork", "REFERENCE_MAX_SYNAPSES"]
+
+#: the pure-JAX reference stores every synapse: it refuses networks larger than this
+REFERENCE_MAX_SYNAPSES = 20_000_000
+_POISSON_SALT = 0x706F6973  # "pois"
+_POISSON_TAIL = 2.0 ** -34  # mass of the Poisson tail left out of a count table
+
+
+def _fma(a, b, c):
+    """``a * b + c`` as one float32 FMA: XLA on CPU contracts a multiply-add
+    whose addend is not itself a product (the barrier keeps the result from
+    being re-associated with its consumers); the kernel computes the same
+    correctly rounded FMA."""
+    return jax.lax.optimization_barrier(a * b + c)
+
+
+@dataclass(frozen=True)
+class Population:
+    """``size`` neurons of model ``neuron``.
+
+    Args:
+        name: population name (unique within its area; no ``/``).
+        size: number of neurons (>= 1).
+        neuron: an :class:`IafPscExp`.
+        area: area name, or None.
+        V_init: initial membrane potential (mV): a float, or a :class:`Normal`
+            (drawn per neuron, not redrawn unless it has bounds).
+    """
+    name: str
+    size: int
+    neuron: IafPscExp
+    area: str | None = None
+    V_init: object = None
+
+    def __post_init__(self):
+        for label, value in (("name", self.name), ("area", self.area)):
+            if value is not None and (not isinstance(value, str) or not value or "/" in value):
+                raise ValueError(f"population {label} must be a non-empty string without '/', got {value!r}")
+        if isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer)) or self.size < 1:
+            raise ValueError(f"population {self.key!r}: size must be an int >= 1, got {self.size!r}")
+        if not isinstance(self.neuron, IafPscExp):
+            raise TypeError(f"population {self.key!r}: neuron must be an IafPscExp, got {self.neuron!r}")
+        if self.V_init is not None and not isinstance(self.V_init, Normal):
+            _checks.finite_float(f"population {self.key!r}: V_init", self.V_init)
+
+    @property
+    def key(self) -> str:
+        """``"area/name"``, or ``"name"`` without an area."""
+        return self.name if self.area is None else f"{self.area}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A projection from population ``pre`` to population ``post`` (keys).
+
+    Args:
+        pre, post: population keys (``"area/name"`` or ``"name"``).
+        rule: a connection rule (``multiarea.projections.rules``).
+        weight: pA per spike, a float or ``Normal`` (positive: excitatory
+            receptor, else inhibitory, per synapse as NEST 3 routes it).
+        delay: ms, a float or ``Normal`` (redrawn below ``dt / 2`` unless it
+            sets ``low``).
+    """
+    pre: str
+    post: str
+    rule: object
+    weight: object
+    delay: object = 1.5
+
+
+@dataclass(frozen=True)
+class PoissonDrive:
+    """Independent Poisson trains of total rate ``rate_hz`` into every neuron
+    of population ``target`` (one generator of rate ``rate_hz`` per neuron;
+    e.g. background rate x external in-degree).
+
+    Args:
+        target: population key.
+        rate_hz: rate per neuron (Hz, >= 0).
+        weight: pA per spike (sign picks the receptor).
+        delay: ms (>= dt / 2): the first input arrives this long after the start.
+    """
+    target: str
+    rate_hz: float
+    weight: float
+    delay: float = 1.0
+
+
+class PopulationNetwork(bp.DynamicalSystem):
+    """Populations, connections and Poisson drives (see the module docstring).
+
+    Args:
+        populations: :class:`Population` list (order = neuron numbering).
+        connections: :class:`Connection` list (order = projection ids and the
+            order in which synapses add into a neuron's input).
+        drives: :class:`PoissonDrive` list, at most one per population.
+        dt: time step (ms).
+        seed: seed of connectivity, drive and initial potentials.
+    """
+
+    def __init__(self, populations, connections=(), drives=(), *, dt: float = 0.1, seed: int = 0,
+                 name=None):
+        super().__init__(name=name)
+        self.dt = _checks.positive_float("dt", dt)
+        self.seed = _checks.seed_int("seed", seed)
+        self.populations = tuple(populations)
+        if not self.populations:
+            raise ValueError("populations must not be empty")
+        for p in self.populations:
+            if not isinstance(p, Population):
+                raise TypeError(f"populations must be Population objects, got {p!r}")
+        keys = [p.key for p in self.populations]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate population(s) {duplicates}")
+        self.index = {k: i for i, k in enumerate(keys)}  #: population key -> index
+        sizes = np.array([p.size for p in self.populations], np.int64)
+        self.first = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)  #: first neuron
+        self.num = int(sizes.sum())
+        words = -(-sizes // 32)
+        self.first_word = np.concatenate([[0], np.cumsum(words)[:-1]]).astype(np.int64)
+        self.n_words = int(words.sum())
+        self.connections = tuple(connections)
+        self.specs = tuple(self._spec(i, c) for i, c in enumerate(self.connections))
+        self.drives = tuple(drives)
+        self._drive_of = self._check_drives()
+        self.n_slots = 1 + max([s.max_delay for s in self.specs] or [1])  #: ring slots
+        self.reset_state()
+
+    # -- construction -----------------------------------------------------------------------
+    def population_index(self, key: str, what: str = "population") -> int:
+        """Index of a population given by key; ValueError naming the known ones."""
+        if key not in self.index:
+            raise ValueError(f"unknown {what} {key!r}; populations are {list(self.index)}")
+        return self.index[key]
+
+    def _spec(self, i: int, c) -> stream.RowSpec:
+        if not isinstance(c, Connection):
+            raise TypeError(f"connections must be Connection objects, got {c!r}")
+        pre = self.populations[self.population_index(c.pre, f"pre population of connection {i}")]
+        post = self.populations[self.population_index(c.post, f"post population of connection {i}")]
+        try:
+            return row_spec(c.rule, pre.size, post.size, seed=self.seed, proj_id=i, dt=self.dt,
+                            weight=c.weight, delay=c.delay)
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"connection {i} ({c.pre} -> {c.post}): {e}") from None
+
+    def _check_drives(self) -> dict:
+        drive_of = {}
+        for d in self.drives:
+            if not isinstance(d, PoissonDrive):
+                raise TypeError(f"drives must be PoissonDrive objects, got {d!r}")
+            p = self.population_index(d.target, "drive target")
+            if p in drive_of:
+                raise ValueError(f"population {d.target!r} has more than one PoissonDrive")
+            _checks.nonnegative_float(f"drive {d.target!r}: rate_hz", d.rate_hz)
+            _checks.finite_float(f"drive {d.target!r}: weight", d.weight)
+            if _checks.finite_float(f"drive {d.target!r}: delay", d.delay) < 0.5 * self.dt:
+                raise ValueError(f"drive {d.target!r}: delay must be >= dt / 2 = {0.5 * self.dt} ms, "
+                                 f"got {d.delay}")
+            drive_of[p] = d
+        return drive_of
+
+    # -- per-population constants -----------------------------------------------------------
+    @functools.cached_property
+    def population_of_neuron(self) -> np.ndarray:
+        """``(num,)`` int32 population of each neuron."""
+        return np.repeat(np.arange(len(self.populations), dtype=np.int32), [p.size for p in self.populations])
+
+    @functools.cached_property
+    def constants(self) -> dict:
+        """Per-population float32/int32 constants of the update (``(P,)`` each)."""
+        props = np.array([p.neuron.propagators(self.dt) for p in self.populations], np.float32)
+        n = [p.neuron for p in self.populations]
+        f32 = lambda v: np.array(v, np.float32)  # noqa: E731
+        drive_steps, drive_weight, drive_key = [], [], []
+        for i in range(len(self.populations)):
+            d = self._drive_of.get(i)
+            drive_steps.append(-1 if d is None else max(1, int(math.floor(d.delay / self.dt + 0.5))))
+            drive_weight.append(0.0 if d is None else d.weight)
+            drive_key.append(_rng.mix32(np.uint32(self.seed) ^ np.uint32(_POISSON_SALT) ^ _rng.mix32(np.uint32(i))))
+        return dict(
+            P22=props[:, 0], P21ex=props[:, 1], P21in=props[:, 2], P11ex=props[:, 3], P11in=props[:, 4],
+            P20=props[:, 5], I_e=f32([x.I_e for x in n]), theta=f32([x.V_th - x.E_L for x in n]),
+            y_reset=f32([x.V_reset - x.E_L for x in n]), E_L=f32([x.E_L for x in n]),
+            ref_steps=np.array([x.refractory_steps(self.dt) for x in n], np.int32),
+            drive_steps=np.array(drive_steps, np.int32), drive_weight=f32(drive_weight),
+            drive_key=np.array(drive_key, np.uint32))
+
+    @functools.cached_property
+    def poisson_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(tables, length)``: ``(P, L)`` uint32 ascending thresholds ``T_k =
+        round(2**32 CDF(k))`` of each population's per-step count (padded with
+        ``2**32 - 1``) and ``(P,)`` int32 used lengths; a uniform uint32 ``u``
+        gives the count ``#{k : T_k <= u}``."""
+        tables = []
+        for i in range(len(self.populations)):
+            d = self._drive_of.get(i)
+            lam = 0.0 if d is None else d.rate_hz * self.dt * 1e-3
+            k_max = int(poisson.isf(_POISSON_TAIL, lam)) + 1 if lam > 0 else 0
+            cdf = poisson.cdf(np.arange(k_max), lam)
+            tables.append(np.minimum(np.rint(np.ldexp(cdf, 32)), 2**32 - 1).astype(np.uint32))
+        width = max(1, max(t.size for t in tables))
+        out = np.full((len(tables), width), 2**32 - 1, np.uint32)
+        for i, t in enumerate(tables):
+            out[i, :t.size] = t
+        return out, np.array([t.size for t in tables], np.int32)
+
+    def initial_potentials(self) -> np.ndarray:
+        """``(num,)`` float32 initial V (mV), drawn per population from its
+        ``V_init`` (default: ``E_L``) with a Philox stream keyed by (seed, population)."""
+        out = []
+        for i, p in enumerate(self.populations):
+            v = p.neuron.E_L if p.V_init is None else p.V_init
+            if isinstance(v, Normal):
+                rng = np.random.Generator(np.random.Philox(key=[self.seed, i]))
+                x = rng.normal(v.mean, v.sd, p.size)
+                bad = (x < v.low) | (x > v.high)
+                while bad.any():
+                    x[bad] = rng.normal(v.mean, v.sd, int(bad.sum()))
+                    bad = (x < v.low) | (x > v.high)
+                out.append(x)
+            else:
+                out.append(np.full(p.size, float(v)))
+        return np.concatenate(out).astype(np.float32)
+
+    # -- state ------------------------------------------------------------------------------
+    def reset_state(self, batch_size=None, **kwargs):
+        E_L = self.constants["E_L"][self.population_of_neuron]
+        y0 = jnp.asarray(self.initial_potentials() - E_L)
+        values = dict(y=y0, i_syn=jnp.zeros((2, self.num), jnp.float32),
+                      refractory_left=jnp.zeros(self.num, jnp.int32),
+                      ring=jnp.zeros((2, self.n_slots, self.num), jnp.float32),
+                      spike=jnp.zeros(self.num, bool), stim=jnp.zeros(len(self.populations), jnp.float32),
+                      t=jnp.zeros((), jnp.int32))
+        for k, v in values.items():
+            if hasattr(self, k):
+                getattr(self, k).value = v
+            else:
+                setattr(self, k, bm.Variable(v))
+
+    @property
+    def V(self) -> jax.Array:
+        """``(num,)`` membrane potentials (mV)."""
+        return self.y.value + jnp.asarray(self.constants["E_L"][self.population_of_neuron])
+
+    # -- the reference step -----------------------------------------------------------------
+    @functools.cached_property
+    def synapses(self) -> dict:
+        """Every synapse, in (connection, pre, row) order, as global arrays
+        ``pre``, ``post`` (int32), ``delay`` (int32 steps), ``weight`` (float32).
+
+        Raises:
+            ValueError: more than ``REFERENCE_MAX_SYNAPSES`` synapses.
+        """
+        out = {k: [] for k in ("pre", "post", "delay", "weight")}
+        total = 0
+        for c, spec in zip(self.connections, self.specs):
+            first_pre = self.first[self.index[c.pre]]
+            first_post = self.first[self.index[c.post]]
+            for i in range(spec.n_pre):
+                post, delay, weight = stream.row_synapses(spec, i)
+                total += post.size
+                if total > REFERENCE_MAX_SYNAPSES:
+                    raise ValueError(f"the pure-JAX reference stores every synapse and this network has more "
+                                     f"than {REFERENCE_MAX_SYNAPSES}; run it on the kernel")
+                out["pre"].append(np.full(post.size, first_pre + i, np.int32))
+                out["post"].append((first_post + post).astype(np.int32))
+                out["delay"].append(delay)
+                out["weight"].append(weight)
+        return {k: np.concatenate(v) if v else np.zeros(0, np.float32 if k == "weight" else np.int32)
+                for k, v in out.items()}
+
+    def poisson_counts(self, step) -> jax.Array:
+        """``(num,)`` int32 Poisson input counts arriving at ``step`` (traceable)."""
+        c = self.constants
+        tables, lengths = self.poisson_tables
+        pop = jnp.asarray(self.population_of_neuron)
+        local = (jnp.arange(self.num) - jnp.asarray(self.first)[pop]).astype(jnp.uint32)
+        emitted = step - jnp.asarray(c["drive_steps"])[pop]  # NEST: emitted at s >= 1
+        step_key = _rng.mix32(jnp.asarray(c["drive_key"])[pop] ^ _rng.mix32(emitted.astype(jnp.uint32), jnp), jnp)
+        u = _rng.draw(step_key, local, jnp)
+        used = jnp.arange(tables.shape[1]) < jnp.asarray(lengths)[pop][:, None]
+        counts = jnp.sum(used & (jnp.asarray(tables)[pop] <= u[:, None]), axis=1).astype(jnp.int32)
+        active = (jnp.asarray(c["drive_steps"])[pop] >= 0) & (emitted >= 1)
+        return jnp.where(active, counts, 0)
+
+    def update(self):
+        """One step (the pure-JAX reference); returns ``(num,)`` bool spikes."""
+        c = {k: jnp.asarray(v)[jnp.asarray(self.population_of_neuron)] for k, v in self.constants.items()
+             if k not in ("drive_key",)}
+        t = self.t.value
+        slot = t % self.n_slots
+        arriving = self.ring.value[:, slot]  # (2, num)
+        counts = self.poisson_counts(t).astype(jnp.float32)
+        w_drive = c["drive_weight"]
+        excitatory = w_drive > 0
+        arriving = jnp.stack([jnp.where(excitatory, _fma(counts, w_drive, arriving[0]), arriving[0]),
+                              jnp.where(excitatory, arriving[1], _fma(counts, w_drive, arriving[1]))])
+        y, (i_ex, i_in), left = self.y.value, self.i_syn.value, self.refractory_left.value
+        refractory = left > 0
+        drive = jax.lax.optimization_barrier(
+            (c["I_e"] + self.stim.value[jnp.asarray(self.population_of_neuron)]) * c["P20"])
+        y_free = _fma(y, c["P22"], _fma(i_ex, c["P21ex"], _fma(i_in, c["P21in"], drive)))
+        y = jnp.where(refractory, y, y_free)
+        left = jnp.where(refractory, left - 1, left)
+        i_ex = _fma(i_ex, c["P11ex"], arriving[0])
+        i_in = _fma(i_in, c["P11in"], arriving[1])
+        spike = y >= c["theta"]
+        self.y.value = jnp.where(spike, c["y_reset"], y)
+        self.refractory_left.value = jnp.where(spike, c["ref_steps"], left)
+        self.i_syn.value = jnp.stack([i_ex, i_in])
+        ring = self.ring.value.at[:, slot].set(0.0)
+        s = self.synapses
+        if s["pre"].size:
+            w = jnp.where(spike[jnp.asarray(s["pre"])], jnp.asarray(s["weight"]), 0.0)
+            receptor = jnp.asarray((s["weight"] <= 0).astype(np.int32))
+            ring = ring.at[receptor, (t + jnp.asarray(s["delay"])) % self.n_slots, jnp.asarray(s["post"])].add(w)
+        self.ring.value = ring
+        self.spike.value = spike
+        self.stim.value = jnp.zeros_like(self.stim.value)
+        self.t.value = t + 1
+        return spike
+
+    def word_neurons(self) -> np.ndarray:
+        """``(n_words, 32)`` int32 global neuron of each bit of a step's spike
+        words (-1: padding); population ``p`` owns words ``first_word[p]`` on."""
+        out = np.full((self.n_words, 32), -1, np.int32)
+        for p, pop in enumerate(self.populations):
+            local = np.arange(-(-pop.size // 32) * 32).reshape(-1, 32)
+            out[self.first_word[p]:self.first_word[p] + local.shape[0]] = np.where(
+                local < pop.size, self.first[p] + local, -1)
+        return out

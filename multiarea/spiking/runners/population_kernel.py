@@ -1,0 +1,148 @@
+"""Whole steps of a :class:`~multiarea.spiking.populations.PopulationNetwork`
+on the Taichi kernel (``ops._population_taichi``), many steps per XLA call.
+
+The network's Variables hold the state before and after every :meth:`run`;
+the spikes equal those of the pure-JAX reference (``PopulationNetwork.update``
+run by ``bp.DSRunner``) bit for bit.  Synapses are never stored: memory is
+the neuron state and the ring buffers, ``4 (4 + 2 D)`` bytes per neuron for
+``D`` ring slots, plus host tables per pre neuron of counted rules.
+"""
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ... import ops
+from ...ops import _plan, _rng
+from ...ops import _synapse_stream as stream
+from ..populations import PopulationNetwork
+from .base import STEPS_PER_CALL, Runner
+
+__all__ = ["PopulationKernelRunner"]
+
+_WORD_BYTES_PER_CALL = 64 << 20
+STEPS_PER_LAUNCH = 2  #: steps unrolled into one kernel launch
+
+
+def _guide(table: np.ndarray, bits: int, draw_bits: int) -> np.ndarray:
+    starts = np.arange(1 << bits, dtype=np.uint64) << np.uint64(draw_bits - bits)
+    return np.searchsorted(table, starts, side="right").astype(np.int32)
+
+
+def _flat(arrays, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenation (at least one element) and the offset of each array."""
+    sizes = [a.size for a in arrays]
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if sizes else np.zeros(0, np.int64)
+    flat = np.concatenate([np.asarray(a, dtype).ravel() for a in arrays] + [np.zeros(1, dtype)])
+    return flat, offsets
+
+
+class PopulationKernelRunner(Runner):
+    """Runs a :class:`PopulationNetwork` on the whole-step kernel.
+
+    Args:
+        net: the network.
+        stim: optional callable ``stim(first_step, n_steps) -> (n_steps, P)``
+            float32 current (pA) added to each population's ``I_e`` per step.
+    """
+
+    def __init__(self, net: PopulationNetwork, stim=None):
+        if not isinstance(net, PopulationNetwork):
+            raise TypeError(f"PopulationKernelRunner runs a PopulationNetwork, got {type(net).__name__}")
+        from ...ops import _population_taichi as kernel
+
+        super().__init__(net)
+        self.stim = stim
+        c = net.constants
+        P = len(net.populations)
+        pop_f = np.stack([c[k] for k in ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta",
+                                          "y_reset", "drive_weight")], axis=1).astype(np.float32)
+        poisson, poisson_len = net.poisson_tables
+        sizes = np.array([p.size for p in net.populations])
+        pop_i = np.stack([c["ref_steps"], c["drive_steps"], c["drive_key"].view(np.int32), net.first, sizes,
+                          net.first_word, poisson_len], axis=1).astype(np.int32)
+        word_pop = np.repeat(np.arange(P, dtype=np.int32), -(-sizes // 32))
+
+        specs = net.specs
+        geometric, geo_off = _flat([s.geometric for s in specs], np.uint32)
+        delays, delay_off = _flat([s.delay_table for s in specs], np.uint32)
+        counts, row_off = _flat([s.counts if s.counts is not None else np.zeros(0, np.int32) for s in specs],
+                                np.int32)
+        starts, start_off = _flat([s.starts if s.starts is not None else np.zeros(s.counts.size if s.counts
+                                   is not None else 0, np.uint32) for s in specs], np.uint32)
+        if not np.array_equal(row_off, start_off):
+            raise AssertionError("row tables out of step")
+        proj_i, proj_u, proj_f = [], [], []
+        for j, (conn, s) in enumerate(zip(net.connections, specs)):
+            pre, post = net.index[conn.pre], net.index[conn.post]
+            n_slots = s.indegree * s.n_post
+            proj_i.append([s.kind, net.first[pre], s.n_pre, net.first[post], s.n_post, net.first_word[pre],
+                           geo_off[j], s.geometric.size, delay_off[j], s.delay_table.size, row_off[j],
+                           max(s.indegree, 1), stream.feistel_bits(max(n_slots, 1)), n_slots])
+            seed_key = _rng.mix32(np.uint32(s.seed) ^ np.uint32(_rng.GOLDEN))
+            proj_u.append(np.concatenate([[_rng.mix32(seed_key ^ np.uint32(s.proj_id))], s.feistel_keys]))
+            proj_f.append([s.weight_mean, s.weight_sd, s.weight_low, s.weight_high])
+        R = len(specs)
+        targets = [net.index[conn.post] for conn in net.connections]
+        load = {q: 0.0 for q in set(targets)}
+        for q, s in zip(targets, specs):
+            load[q] += s.n_pre * (s.counts.mean() if s.counts is not None else s.p * s.n_post)
+        row_pop = sorted(load, key=lambda q: -load[q])  # heaviest first: dynamic scheduling balances
+        proj_order = [j for q in row_pop for j in range(R) if targets[j] == q]
+        row_proj = np.concatenate([[0], np.cumsum([targets.count(q) for q in row_pop])])
+        self._static = tuple(jnp.asarray(a) for a in (pop_f, pop_i, poisson, word_pop, _rng.normal_table()))
+        self._tables = tuple(jnp.asarray(a) for a in (
+            np.array(proj_i, np.int32).reshape(R, len(kernel.PROJ_I)),
+            np.array(proj_u, np.uint32).reshape(R, 1 + stream.FEISTEL_ROUNDS),
+            np.array(proj_f, np.float32).reshape(R, len(kernel.PROJ_F)),
+            row_proj.astype(np.int32), np.array(row_pop, np.int32), np.array(proj_order, np.int32),
+            geometric,
+            np.concatenate([_guide(s.geometric, _plan.GEOMETRIC_GUIDE_BITS, 32) for s in specs] or [np.zeros(1, np.int32)]),
+            delays,
+            np.concatenate([_guide(s.delay_table, _plan.DELAY_GUIDE_BITS, 31) for s in specs] or [np.zeros(1, np.int32)]),
+            counts, starts))
+        self._op = ops.XLACustomOp(cpu_kernel=kernel.population_step, name="population_step",
+                                   zero_outputs=False)
+        self.steps_per_call = min(STEPS_PER_CALL, max(1, _WORD_BYTES_PER_CALL // (4 * net.n_words)))
+
+    @functools.cached_property
+    def word_neurons(self) -> np.ndarray:
+        return self.net.word_neurons()
+
+    @functools.cached_property
+    def _call(self):
+        n_static = len(self._static) + 1 + len(self._tables)  # + stim
+        aliases = {n_static + i: i for i in range(5)}
+        op, n_words = self._op, self.net.n_words
+
+        def call(static, stim, tables, state):
+            n_steps = stim.shape[0]
+            outs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in state]
+            outs.append(jax.ShapeDtypeStruct((n_steps, n_words), jnp.uint32))
+            result = op(*static, stim, *tables, *state, outs=outs, input_output_aliases=aliases,
+                        repeat=-(-n_steps // STEPS_PER_LAUNCH), steps=STEPS_PER_LAUNCH)
+            return tuple(result[:5]), result[5]
+
+        return jax.jit(call, donate_argnums=(3,))
+
+    def _advance(self, n_steps: int) -> np.ndarray:
+        net = self.net
+        t = int(net.t.value)
+        P = len(net.populations)
+        stim = np.zeros((n_steps, P), np.float32) if self.stim is None else \
+            np.asarray(self.stim(t, n_steps), np.float32).reshape(n_steps, P)
+        state = (net.y.value, net.i_syn.value, net.refractory_left.value, net.ring.value,
+                 jnp.asarray([t, 0, n_steps], jnp.int32))
+        (y, i_syn, left, ring, _), words = self._call(self._static, jnp.asarray(stim), self._tables, state)
+        words = np.asarray(words)
+        net.y.value, net.i_syn.value, net.refractory_left.value, net.ring.value = y, i_syn, left, ring
+        net.t.value = jnp.asarray(t + n_steps, jnp.int32)
+        spikes = (words[-1][:, None] >> np.arange(32, dtype=np.uint32)) & np.uint32(1)
+        flat = np.zeros(net.num, bool)
+        wn = self.word_neurons
+        flat[wn[wn >= 0]] = spikes.astype(bool)[wn >= 0]
+        net.spike.value = jnp.asarray(flat)
+        return words
