@@ -1,6 +1,7 @@
 """Command line.
 
     multiarea run joglekar2018 --regime asynchronous-strong --out DIR
+    multiarea run potjans2014 --out DIR [--scale 0.1] [--regime dc]
     multiarea figure joglekar2018 5E --out DIR
     multiarea figure joglekar2018-rate propagation --out DIR
 """
@@ -55,7 +56,48 @@ def _output_dir(path) -> Path:
     return out
 
 
+def _run_microcircuit(args) -> int:
+    from .potjans2014 import experiments
+    from .potjans2014.network import BACKGROUNDS
+
+    given = [flag for flag, value in (("--areas", args.areas), ("--backend", args.backend),
+                                      ("--devices", args.devices)) if value is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} do not apply to potjans2014 (one area, whole-step kernel)")
+    background = args.regime or "poisson"
+    if background not in BACKGROUNDS:
+        raise ValueError(f"--regime for potjans2014 must be one of {BACKGROUNDS}, got {background!r}")
+    duration = experiments.DEFAULT_DURATION_MS if args.duration is None else args.duration
+    seed = 55 if args.seed is None else args.seed
+    out = _output_dir(args.out)
+    print(f"potjans2014 / {background} background: scale {args.scale}, {args.transient:g} ms transient + "
+          f"{duration:g} ms, seed {seed}")
+    result = experiments.run_microcircuit(out, scale=args.scale, background=background, duration_ms=duration,
+                                          transient_ms=args.transient, seed=seed, progress_bar=not args.quiet)
+    model_s = (args.transient + duration) * 1e-3
+    print(f"{result['num_neurons']} neurons, {result['num_synapses']} synapses; built in {result['build_s']:.1f} s, "
+          f"simulated in {result['simulate_s']:.1f} s (real-time factor {result['simulate_s'] / model_s:.2f})")
+    reference = experiments.reference_rates()
+    stats = result["stats"].set_index("population")
+    print(f"{'population':>10} {'rate (Hz)':>10} {'NEST (Hz)':>16} {'CV ISI':>7} {'corr':>9}")
+    for name, row in stats.iterrows():
+        ref = reference.loc[name] if name in reference.index else None
+        published = "" if ref is None else f"{ref['mean']:.2f} [{ref['min']:.2f}-{ref['max']:.2f}]"
+        print(f"{name:>10} {row.rate_hz:10.3f} {published:>16} {row.cv_isi:7.3f} {row['corr']:9.5f}")
+    print("NEST: full-scale Poisson-background runs (data/potjans2014/README.md); a scaled-down network "
+          "differs from them" if args.scale != 1.0 else
+          "NEST: full-scale Poisson-background runs (data/potjans2014/README.md)")
+    print("wrote " + ", ".join(str(p) for p in result["paths"]))
+    return 0
+
+
 def _run(args) -> int:
+    if args.model == "potjans2014":
+        return _run_microcircuit(args)
+    given = [flag for flag, value in (("--scale", args.scale), ("--transient", args.transient_given))
+             if value is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} apply to potjans2014 only")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -214,6 +256,10 @@ def main(argv=None) -> int:
     run = sub.add_parser("run", help="simulate a bundled model and write spikes, rates and a raster")
     _add_common(run)
     run.add_argument("--regime", default=None, help="regime (default: the model's default)")
+    run.add_argument("--scale", type=float, default=None,
+                     help="potjans2014: neurons and in-degrees scaled by this, in (0, 1] (default 1)")
+    run.add_argument("--transient", type=float, default=None,
+                     help="potjans2014: ms simulated before the analysed --duration (default 100)")
     run.add_argument("--devices", type=int, default=None,
                      help="split the areas over N devices (jax.sharding; same spikes as one device); "
                           "on a CPU-only machine N host devices are made")
@@ -226,6 +272,10 @@ def main(argv=None) -> int:
                         help="several seeds, e.g. 0-4 or 0,3,7: per-area median, IQR, fraction "
                              "responded and latency spread over seeds")
     args = parser.parse_args(argv)
+    if args.command == "run":
+        args.transient_given = args.transient
+        args.scale = 1.0 if args.scale is None and args.model == "potjans2014" else args.scale
+        args.transient = 100.0 if args.transient is None else args.transient
     try:
         if args.command == "run" and args.devices is not None:
             _host_devices(sys.argv[1:] if argv is None else list(argv), args.devices)

@@ -62,18 +62,30 @@ def _feistel(x: ti.u32, j: ti.i32, half: ti.u32, proj_u: ti.template()) -> ti.u3
 
 
 @ti.func
-def _add_synapse(j: ti.i32, rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32,
-                 proj_i: ti.template(), proj_f: ti.template(), delay_tables: ti.template(),
-                 delay_guide: ti.template(), normal: ti.template(), ring: ti.template()):
-    n_slots = ring.shape[1]
-    b = _draw(rk, _U32(3) * c + _U32(1)) >> _U32(1)
-    base = proj_i[j, 8]
-    d = 1 + _count_le(delay_tables, base, proj_i[j, 9],
+def _counter_mix(c: ti.u32, cmix: ti.template()) -> ti.u32:
+    """``mix32(c)``, looked up for the counters of the first synapses of a row."""
+    out = _U32(0)
+    if c < ti.cast(cmix.shape[0], _U32):
+        out = cmix[ti.cast(c, _I32)]
+    else:
+        out = _mix32(c)
+    return out
+
+
+@ti.func
+def _synapse(j: ti.i32, rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32, n_slots: ti.i32,
+             proj_i: ti.template(), proj_f: ti.template(), delay_tables: ti.template(),
+             delay_guide: ti.template(), normal: ti.template(), cmix: ti.template(),
+             scratch: ti.template(), weights: ti.template(), at: ti.i32):
+    """Delay and weight of synapse ``c`` of a row; its ring cell (receptor x
+    slot, neuron) and weight go to ``scratch[at]`` / ``weights[at]``."""
+    b = _mix32(rk ^ _counter_mix(_U32(3) * c + _U32(1), cmix)) >> _U32(1)
+    d = 1 + _count_le(delay_tables, proj_i[j, 8], proj_i[j, 9],
                       delay_guide[j * 64 + ti.cast(b >> _U32(25), _I32)], b)
     w = proj_f[j, 0]
     if proj_f[j, 1] != 0.0:
         counter = _U32(3) * c + _U32(2)
-        u = _draw(rk, counter)
+        u = _mix32(rk ^ _counter_mix(counter, cmix))
         w = _fma32(normal[ti.cast(u >> _U32(32 - _rng.NOISE_BITS), _I32)], proj_f[j, 1], proj_f[j, 0])
         attempt = _U32(1)
         while w < proj_f[j, 2] or w > proj_f[j, 3]:
@@ -83,29 +95,37 @@ def _add_synapse(j: ti.i32, rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32,
             attempt += _U32(1)
     slot = slot_t + d
     slot -= ti.select(slot >= n_slots, n_slots, 0)
-    ring[ti.select(w > 0.0, 0, 1), slot, proj_i[j, 3] + post] += w
+    scratch[at, 0] = ti.select(w > 0.0, 0, n_slots) + slot
+    scratch[at, 1] = proj_i[j, 3] + post
+    weights[at] = w
 
 
 @ti.func
 def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, proj_i: ti.template(), proj_u: ti.template(),
                  proj_f: ti.template(), geometric: ti.template(), geo_guide: ti.template(),
                  delay_tables: ti.template(), delay_guide: ti.template(), row_counts: ti.template(),
-                 row_starts: ti.template(), normal: ti.template(), ring: ti.template()):
-    """All synapses of pre neuron ``pre`` (local) of projection ``j``."""
-    kind, n_post = proj_i[j, 0], proj_i[j, 4]
+                 row_starts: ti.template(), normal: ti.template(), cmix: ti.template(), ring: ti.template(),
+                 scratch: ti.template(), weights: ti.template(), base: ti.i32):
+    """All synapses of pre neuron ``pre`` (local) of projection ``j``: first
+    generated into this task's scratch (from ``base``), then added into the
+    ring in a loop of their own, so that many cache misses are in flight."""
+    kind, n_post, n_slots = proj_i[j, 0], proj_i[j, 4], ring.shape[1]
     rk = _mix32(proj_u[j, 0] + ti.cast(pre, _U32))
+    n = 0
     if kind == KIND_BERNOULLI:
         geo_off, geo_len = proj_i[j, 6], proj_i[j, 7]
         if geo_len > 0:
             pos = -1
             c = _U32(0)
             while True:
-                r = _draw(rk, _U32(3) * c)
+                r = _mix32(rk ^ _counter_mix(_U32(3) * c, cmix))
                 start = geo_guide[j * 4096 + ti.cast(r >> _U32(20), _I32)]
                 pos += 1 + geo_len - _count_le(geometric, geo_off, geo_len, start, r)
                 if pos >= n_post:
                     break
-                _add_synapse(j, rk, c, pos, slot_t, proj_i, proj_f, delay_tables, delay_guide, normal, ring)
+                _synapse(j, rk, c, pos, slot_t, n_slots, proj_i, proj_f, delay_tables, delay_guide, normal,
+                         cmix, scratch, weights, base + n)
+                n += 1
                 c += _U32(1)
     else:
         n = row_counts[proj_i[j, 10] + pre]
@@ -116,7 +136,7 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, proj_i: ti.template(), 
             post = 0
             if kind == KIND_TOTAL:
                 counter = _U32(3) * c
-                m = ti.cast(_draw(rk, counter), _U64) * nn
+                m = ti.cast(_mix32(rk ^ _counter_mix(counter, cmix)), _U64) * nn
                 attempt = _U32(1)
                 while (m & _U64(0xFFFFFFFF)) < threshold:
                     key = _mix32(rk ^ _mix32(_U32(_REDRAW_SALT) + attempt))
@@ -129,7 +149,11 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, proj_i: ti.template(), 
                 while x >= ti.cast(proj_i[j, 13], _U32):
                     x = _feistel(x, j, half, proj_u)
                 post = ti.cast(x // ti.cast(proj_i[j, 11], _U32), _I32)
-            _add_synapse(j, rk, c, post, slot_t, proj_i, proj_f, delay_tables, delay_guide, normal, ring)
+            _synapse(j, rk, c, post, slot_t, n_slots, proj_i, proj_f, delay_tables, delay_guide, normal,
+                     cmix, scratch, weights, base + cc)
+    for i in range(n):
+        cell = scratch[base + i, 0]
+        ring[cell // n_slots, cell % n_slots, scratch[base + i, 1]] += weights[base + i]
 
 
 @ti.func
@@ -194,6 +218,7 @@ def population_step(
         delay_guide: ti.types.ndarray(dtype=_I32, ndim=1),   # (R * 64,)
         row_counts: ti.types.ndarray(dtype=_I32, ndim=1),    # flat synapses per pre (counted rules)
         row_starts: ti.types.ndarray(dtype=_U32, ndim=1),    # flat first slot per pre (in-degree)
+        cmix: ti.types.ndarray(dtype=_U32, ndim=1),          # (M,) mix32(c): counters of a row's first synapses
         y_in: ti.types.ndarray(dtype=_F32, ndim=1), i_syn_in: ti.types.ndarray(dtype=_F32, ndim=2),
         left_in: ti.types.ndarray(dtype=_I32, ndim=1), ring_in: ti.types.ndarray(dtype=_F32, ndim=3),
         clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
@@ -203,6 +228,9 @@ def population_step(
         ring: ti.types.ndarray(dtype=_F32, ndim=3),          # (2, D, N) pA arriving per slot
         clock: ti.types.ndarray(dtype=_I32, ndim=1),         # (3,) step t, step k of the call, steps K
         words: ti.types.ndarray(dtype=_U32, ndim=2),         # (K, W) spikes
+        scratch: ti.types.ndarray(dtype=_I32, ndim=2),       # (n_rows * L, 2) ring cells of a row's synapses
+        weights: ti.types.ndarray(dtype=_F32, ndim=1),       # (n_rows * L,) their weights
+        deliver: ti.template(),                              # False: neuron updates only (profiling)
         steps: ti.template()):
     n_words, n_rows = words.shape[1], row_pop.shape[0]
     t0, k0, n_call = clock[0], clock[1], clock[2]
@@ -213,7 +241,7 @@ def population_step(
                              words)
         ti.loop_config(block_dim=1)
         for r in range(n_rows):
-            if k0 + s < n_call:
+            if ti.static(deliver) and k0 + s < n_call:
                 k, t = k0 + s, t0 + s
                 slot_t = t % ring.shape[1]
                 q = row_pop[r]
@@ -230,7 +258,8 @@ def population_step(
                             bits ^= low
                             pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
                             _deliver_row(j, pre, slot_t, proj_i, proj_u, proj_f, geometric, geo_guide,
-                                         delay_tables, delay_guide, row_counts, row_starts, normal, ring)
+                                         delay_tables, delay_guide, row_counts, row_starts, normal, cmix, ring,
+                                         scratch, weights, r * (scratch.shape[0] // n_rows))
     for _ in range(1):
         done = ti.min(steps, n_call - k0)
         clock[0] = t0 + done

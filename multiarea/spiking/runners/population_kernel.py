@@ -49,13 +49,14 @@ class PopulationKernelRunner(Runner):
             float32 current (pA) added to each population's ``I_e`` per step.
     """
 
-    def __init__(self, net: PopulationNetwork, stim=None):
+    def __init__(self, net: PopulationNetwork, stim=None, deliver: bool = True):
         if not isinstance(net, PopulationNetwork):
             raise TypeError(f"PopulationKernelRunner runs a PopulationNetwork, got {type(net).__name__}")
         from ...ops import _population_taichi as kernel
 
         super().__init__(net)
         self.stim = stim
+        self.deliver = bool(deliver)
         c = net.constants
         P = len(net.populations)
         pop_f = np.stack([c[k] for k in ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta",
@@ -103,10 +104,15 @@ class PopulationKernelRunner(Runner):
             np.concatenate([_guide(s.geometric, _plan.GEOMETRIC_GUIDE_BITS, 32) for s in specs] or [np.zeros(1, np.int32)]),
             delays,
             np.concatenate([_guide(s.delay_table, _plan.DELAY_GUIDE_BITS, 31) for s in specs] or [np.zeros(1, np.int32)]),
-            counts, starts))
+            counts, starts, _rng.mix32(np.arange(3 * self._row_capacity(), dtype=np.uint32))))
         self._op = ops.XLACustomOp(cpu_kernel=kernel.population_step, name="population_step",
                                    zero_outputs=False)
         self.steps_per_call = min(STEPS_PER_CALL, max(1, _WORD_BYTES_PER_CALL // (4 * net.n_words)))
+
+    def _row_capacity(self) -> int:
+        """Most synapses one pre neuron can have in one projection."""
+        return max([int(s.counts.max()) if s.counts is not None and s.counts.size else s.n_post
+                    for s in self.net.specs] or [1])
 
     @functools.cached_property
     def word_neurons(self) -> np.ndarray:
@@ -116,14 +122,17 @@ class PopulationKernelRunner(Runner):
     def _call(self):
         n_static = len(self._static) + 1 + len(self._tables)  # + stim
         aliases = {n_static + i: i for i in range(5)}
-        op, n_words = self._op, self.net.n_words
+        op, n_words, deliver = self._op, self.net.n_words, self.deliver
+        scratch = max(1, int(self._tables[4].shape[0])) * self._row_capacity()  # rows x capacity
 
         def call(static, stim, tables, state):
             n_steps = stim.shape[0]
             outs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in state]
             outs.append(jax.ShapeDtypeStruct((n_steps, n_words), jnp.uint32))
+            outs.append(jax.ShapeDtypeStruct((scratch, 2), jnp.int32))
+            outs.append(jax.ShapeDtypeStruct((scratch,), jnp.float32))
             result = op(*static, stim, *tables, *state, outs=outs, input_output_aliases=aliases,
-                        repeat=-(-n_steps // STEPS_PER_LAUNCH), steps=STEPS_PER_LAUNCH)
+                        repeat=-(-n_steps // STEPS_PER_LAUNCH), deliver=deliver, steps=STEPS_PER_LAUNCH)
             return tuple(result[:5]), result[5]
 
         return jax.jit(call, donate_argnums=(3,))

@@ -1,0 +1,126 @@
+"""Per-population statistics and rasters of a :class:`PopulationRecord`.
+
+The statistics are those of the published simulator comparisons on the
+cortical microcircuit (the reference implementation's analysis,
+INM-6/microcircuit-PD14-model ``helpers.py``; see ``data/potjans2014/README.md``):
+
+* ``rate_hz``: spikes per neuron in ``[start_ms, stop_ms)`` / duration, silent
+  neurons included;
+* ``cv_isi``: per neuron with at least 3 spikes, ``std(ISI) / mean(ISI)``
+  (ddof 0), averaged over those neurons;
+* ``corr``: Pearson correlation of spike counts in ``bin_ms`` (2 ms) bins,
+  averaged over all pairs of a random subsample of ``sample`` neurons (250
+  in the published ensemble data), pairs with a silent neuron left out.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import _checks
+from ..population_record import PopulationRecord
+
+__all__ = ["population_statistics", "population_raster", "CORR_BIN_MS", "CORR_SAMPLE"]
+
+CORR_BIN_MS = 2.0  #: bin width of the spike-count correlations (ms)
+CORR_SAMPLE = 250  #: neurons per population whose pairs are correlated
+
+
+def _interval(record: PopulationRecord, start_ms, stop_ms) -> tuple[float, float]:
+    stop_ms = record.duration_ms if stop_ms is None else _checks.finite_float("stop_ms", stop_ms)
+    start_ms = _checks.nonnegative_float("start_ms", start_ms)
+    if not start_ms < stop_ms <= record.duration_ms + 1e-9:
+        raise ValueError(f"need 0 <= start_ms < stop_ms <= {record.duration_ms} ms (the record), "
+                         f"got start_ms={start_ms}, stop_ms={stop_ms}")
+    return start_ms, stop_ms
+
+
+def population_statistics(record: PopulationRecord, start_ms: float = 0.0, stop_ms: float | None = None,
+                          bin_ms: float = CORR_BIN_MS, sample: int = CORR_SAMPLE, seed: int = 12345):
+    """Rate, ISI CV and spike-count correlation of every population.
+
+    Args:
+        record: the spikes.
+        start_ms, stop_ms: the analysed interval (default: all of the record).
+        bin_ms: correlation bin width (ms).
+        sample: neurons per population in the correlation subsample (all if fewer).
+        seed: seed of the subsample.
+
+    Returns:
+        a pandas DataFrame with columns ``area, population, n, rate_hz,
+        cv_isi, corr`` (NaN where undefined), one row per population.
+    """
+    import pandas as pd
+
+    start_ms, stop_ms = _interval(record, start_ms, stop_ms)
+    bin_ms = _checks.positive_float("bin_ms", bin_ms)
+    sample = _checks.positive_int("sample", sample)
+    rng = np.random.default_rng(_checks.seed_int("seed", seed))
+    edges = np.arange(start_ms, stop_ms + 1e-9, bin_ms)
+    rows = []
+    for key, size in zip(record.keys, record.sizes):
+        times, local = record.population(key)
+        keep = (times >= start_ms) & (times < stop_ms)
+        times, local = times[keep], local[keep]
+        counts = np.bincount(local, minlength=size)
+        order = np.lexsort((times, local))
+        times, local = times[order], local[order]
+        bounds = np.concatenate([[0], np.cumsum(counts)])
+        cvs = []
+        for n in np.flatnonzero(counts >= 3):
+            isi = np.diff(times[bounds[n]:bounds[n + 1]])
+            cvs.append(isi.std() / isi.mean())
+        chosen = rng.choice(size, min(sample, size), replace=False)
+        corr = np.nan
+        if edges.size > 2:
+            where = np.full(size, -1)
+            where[chosen] = np.arange(chosen.size)
+            mine = where[local] >= 0
+            hist = np.zeros((chosen.size, edges.size - 1))
+            np.add.at(hist, (where[local[mine]], np.clip(np.searchsorted(edges, times[mine], side="right") - 1,
+                                                         0, edges.size - 2)), 1)
+            active = hist.std(axis=1) > 0
+            if active.sum() >= 2:
+                cc = np.corrcoef(hist[active])
+                corr = float(cc[np.triu_indices_from(cc, k=1)].mean())
+        area, _, name = key.rpartition("/")
+        rows.append(dict(area=area, population=name, n=int(size),
+                         rate_hz=counts.mean() / ((stop_ms - start_ms) * 1e-3),
+                         cv_isi=float(np.mean(cvs)) if cvs else np.nan, corr=corr))
+    return pd.DataFrame(rows, columns=["area", "population", "n", "rate_hz", "cv_isi", "corr"])
+
+
+def population_raster(record: PopulationRecord, path=None, start_ms: float = 0.0, stop_ms: float | None = None,
+                      fraction: float = 0.025, seed: int = 0, ax=None):
+    """Raster of a random ``fraction`` of each population, populations stacked
+    top to bottom in network order (as Potjans & Diesmann 2014, Fig. 6 draw it);
+    excitatory populations (names ending in ``E``) in black, others in red.
+
+    Returns:
+        the matplotlib Figure (saved to ``path`` if given).
+    """
+    import matplotlib.pyplot as plt
+
+    start_ms, stop_ms = _interval(record, start_ms, stop_ms)
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    rng = np.random.default_rng(_checks.seed_int("seed", seed))
+    fig, ax = (plt.subplots(figsize=(7, 6)) if ax is None else (ax.figure, ax))
+    row, ticks = 0, []
+    for key, size in zip(record.keys, record.sizes):
+        shown = np.sort(rng.choice(size, max(1, int(round(fraction * size))), replace=False))
+        times, local = record.population(key)
+        keep = (times >= start_ms) & (times < stop_ms) & np.isin(local, shown)
+        y = row + shown.size - 1 - np.searchsorted(shown, local[keep])
+        ax.plot(times[keep], -y, color="k" if key.endswith("E") else "tab:red", marker="|", markersize=2,
+                linestyle="none", rasterized=True)
+        ticks.append((-(row + shown.size / 2), key.rpartition("/")[2]))
+        row += shown.size
+    ax.set_yticks([t for t, _ in ticks], [n for _, n in ticks])
+    ax.set_xlim(start_ms, stop_ms)
+    ax.set_ylim(-row, 1)
+    ax.set_xlabel("time (ms)")
+    ax.set_title(f"{fraction:.1%} of each population")
+    if path is not None:
+        fig.savefig(path, dpi=150, bbox_inches="tight")
+        plt.close(fig)
+    return fig
