@@ -31,9 +31,9 @@ _U32, _I32, _F32, _U64 = ti.u32, ti.i32, ti.f32, ti.u64
 
 # columns of the per-population and per-projection tables (see the runner)
 POP_F = ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta", "y_reset", "drive_weight")
-POP_I = ("ref_steps", "drive_steps", "drive_key", "first", "size", "first_word", "poisson_len")
+POP_I = ("ref_steps", "drive_steps", "drive_key", "first", "size", "first_word", "poisson_bits", "poisson_off")
 PROJ_I = ("kind", "first_pre", "n_pre", "first_post", "n_post", "pre_word0", "geo_off", "geo_len",
-          "delay_off", "delay_len", "row_off", "indegree", "feistel_bits", "n_slots")
+          "alias_off", "alias_bits", "row_off", "indegree", "feistel_bits", "n_perm")
 PROJ_F = ("mean", "sd", "low", "high")
 
 
@@ -50,6 +50,17 @@ def _count_le(table: ti.template(), base: ti.i32, length: ti.i32, start: ti.i32,
     while n < length and table[base + n] <= r:
         n += 1
     return n
+
+
+@ti.func
+def _alias(table: ti.template(), base: ti.i32, bits: ti.u32, r31: ti.u32) -> ti.i32:
+    """Outcome of 31-bit draw ``r31`` in the alias table at ``table[base:]``
+    (``_tables.alias_sample``): branch-free."""
+    shift = _U32(31) - bits
+    bucket = r31 >> shift
+    entry = table[base + ti.cast(bucket, _I32)]
+    low = r31 & ((_U32(1) << shift) - _U32(1))
+    return ti.cast(ti.select(low < (entry >> bits), bucket, entry & ((_U32(1) << bits) - _U32(1))), _I32)
 
 
 @ti.func
@@ -73,44 +84,37 @@ def _counter_mix(c: ti.u32, cmix: ti.template()) -> ti.u32:
 
 
 @ti.func
-def _synapse(j: ti.i32, rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32, n_slots: ti.i32,
-             proj_i: ti.template(), proj_f: ti.template(), delay_tables: ti.template(),
-             delay_guide: ti.template(), normal: ti.template(), cmix: ti.template(),
-             scratch: ti.template(), weights: ti.template(), at: ti.i32):
-    """Delay and weight of synapse ``c`` of a row; its ring cell (receptor x
-    slot, neuron) and weight go to ``scratch[at]`` / ``weights[at]``."""
-    b = _mix32(rk ^ _counter_mix(_U32(3) * c + _U32(1), cmix)) >> _U32(1)
-    d = 1 + _count_le(delay_tables, proj_i[j, 8], proj_i[j, 9],
-                      delay_guide[j * 64 + ti.cast(b >> _U32(25), _I32)], b)
-    w = proj_f[j, 0]
-    if proj_f[j, 1] != 0.0:
+def _weight(rk: ti.u32, c: ti.u32, mean: ti.f32, sd: ti.f32, low: ti.f32, high: ti.f32,
+            normal: ti.template(), cmix: ti.template()) -> ti.f32:
+    """Weight of synapse ``c``: ``fma32(z, sd, mean)``, redrawn outside [low, high]."""
+    w = mean
+    if sd != 0.0:
         counter = _U32(3) * c + _U32(2)
         u = _mix32(rk ^ _counter_mix(counter, cmix))
-        w = _fma32(normal[ti.cast(u >> _U32(32 - _rng.NOISE_BITS), _I32)], proj_f[j, 1], proj_f[j, 0])
+        w = _fma32(normal[ti.cast(u >> _U32(32 - _rng.NOISE_BITS), _I32)], sd, mean)
         attempt = _U32(1)
-        while w < proj_f[j, 2] or w > proj_f[j, 3]:
-            key = _mix32(rk ^ _mix32(_U32(_REDRAW_SALT) + attempt))
-            u = _draw(key, counter)
-            w = _fma32(normal[ti.cast(u >> _U32(32 - _rng.NOISE_BITS), _I32)], proj_f[j, 1], proj_f[j, 0])
+        while w < low or w > high:
+            u = _draw(_mix32(rk ^ _mix32(_U32(_REDRAW_SALT) + attempt)), counter)
+            w = _fma32(normal[ti.cast(u >> _U32(32 - _rng.NOISE_BITS), _I32)], sd, mean)
             attempt += _U32(1)
-    slot = slot_t + d
-    slot -= ti.select(slot >= n_slots, n_slots, 0)
-    scratch[at, 0] = ti.select(w > 0.0, 0, n_slots) + slot
-    scratch[at, 1] = proj_i[j, 3] + post
-    weights[at] = w
+    return w
 
 
 @ti.func
-def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, proj_i: ti.template(), proj_u: ti.template(),
-                 proj_f: ti.template(), geometric: ti.template(), geo_guide: ti.template(),
-                 delay_tables: ti.template(), delay_guide: ti.template(), row_counts: ti.template(),
+def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neurons: ti.i32,
+                 proj_i: ti.template(), proj_u: ti.template(), proj_f: ti.template(), geometric: ti.template(),
+                 geo_guide: ti.template(), delay_alias: ti.template(), row_counts: ti.template(),
                  row_starts: ti.template(), normal: ti.template(), cmix: ti.template(), ring: ti.template(),
                  scratch: ti.template(), weights: ti.template(), base: ti.i32):
     """All synapses of pre neuron ``pre`` (local) of projection ``j``: first
-    generated into this task's scratch (from ``base``), then added into the
-    ring in a loop of their own, so that many cache misses are in flight."""
-    kind, n_post, n_slots = proj_i[j, 0], proj_i[j, 4], ring.shape[1]
+    generated into this task's scratch (from ``base``: flat ring index and
+    weight), then added into the ring in a loop of their own, so that many
+    cache misses are in flight."""
+    kind, n_post, first_post = proj_i[j, 0], proj_i[j, 4], proj_i[j, 3]
+    alias_off, alias_bits = proj_i[j, 8], ti.cast(proj_i[j, 9], _U32)
+    mean, sd, low, high = proj_f[j, 0], proj_f[j, 1], proj_f[j, 2], proj_f[j, 3]
     rk = _mix32(proj_u[j, 0] + ti.cast(pre, _U32))
+    inh_offset = n_slots * n_neurons  # receptor 1 (inhibitory) block of the flat ring
     n = 0
     if kind == KIND_BERNOULLI:
         geo_off, geo_len = proj_i[j, 6], proj_i[j, 7]
@@ -123,37 +127,41 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, proj_i: ti.template(), 
                 pos += 1 + geo_len - _count_le(geometric, geo_off, geo_len, start, r)
                 if pos >= n_post:
                     break
-                _synapse(j, rk, c, pos, slot_t, n_slots, proj_i, proj_f, delay_tables, delay_guide, normal,
-                         cmix, scratch, weights, base + n)
+                scratch[base + n] = first_post + pos
                 n += 1
                 c += _U32(1)
     else:
         n = row_counts[proj_i[j, 10] + pre]
-        nn = ti.cast(n_post, _U64)
-        threshold = ((_U64(1) << _U64(32)) - nn) % nn
-        for cc in range(n):
-            c = ti.cast(cc, _U32)
-            post = 0
-            if kind == KIND_TOTAL:
-                counter = _U32(3) * c
+        if kind == KIND_TOTAL:
+            nn = ti.cast(n_post, _U64)
+            threshold = ((_U64(1) << _U64(32)) - nn) % nn
+            for cc in range(n):
+                counter = _U32(3) * ti.cast(cc, _U32)
                 m = ti.cast(_mix32(rk ^ _counter_mix(counter, cmix)), _U64) * nn
                 attempt = _U32(1)
                 while (m & _U64(0xFFFFFFFF)) < threshold:
-                    key = _mix32(rk ^ _mix32(_U32(_REDRAW_SALT) + attempt))
-                    m = ti.cast(_draw(key, counter), _U64) * nn
+                    m = ti.cast(_draw(_mix32(rk ^ _mix32(_U32(_REDRAW_SALT) + attempt)), counter), _U64) * nn
                     attempt += _U32(1)
-                post = ti.cast(m >> _U64(32), _I32)
-            else:
-                half = ti.cast(proj_i[j, 12] // 2, _U32)
-                x = _feistel(row_starts[proj_i[j, 10] + pre] + c, j, half, proj_u)
-                while x >= ti.cast(proj_i[j, 13], _U32):
+                scratch[base + cc] = first_post + ti.cast(m >> _U64(32), _I32)
+        else:
+            half = ti.cast(proj_i[j, 12] // 2, _U32)
+            n_perm, k = ti.cast(proj_i[j, 13], _U32), ti.cast(proj_i[j, 11], _U32)
+            row_start = row_starts[proj_i[j, 10] + pre]
+            for cc in range(n):
+                x = _feistel(row_start + ti.cast(cc, _U32), j, half, proj_u)
+                while x >= n_perm:
                     x = _feistel(x, j, half, proj_u)
-                post = ti.cast(x // ti.cast(proj_i[j, 11], _U32), _I32)
-            _synapse(j, rk, c, post, slot_t, n_slots, proj_i, proj_f, delay_tables, delay_guide, normal,
-                     cmix, scratch, weights, base + cc)
+                scratch[base + cc] = first_post + ti.cast(x // k, _I32)
+    for i in range(n):  # delay and weight of every synapse: the ring cell
+        c = ti.cast(i, _U32)
+        b = _mix32(rk ^ _counter_mix(_U32(3) * c + _U32(1), cmix)) >> _U32(1)
+        slot = slot_t + 1 + _alias(delay_alias, alias_off, alias_bits, b)
+        slot -= ti.select(slot >= n_slots, n_slots, 0)
+        w = _weight(rk, c, mean, sd, low, high, normal, cmix)
+        scratch[base + i] += slot * n_neurons + ti.select(w > 0.0, 0, inh_offset)
+        weights[base + i] = w
     for i in range(n):
-        cell = scratch[base + i, 0]
-        ring[cell // n_slots, cell % n_slots, scratch[base + i, 1]] += weights[base + i]
+        ring[scratch[base + i]] += weights[base + i]
 
 
 @ti.func
@@ -161,24 +169,27 @@ def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: t
                  poisson: ti.template(), word_pop: ti.template(), stim: ti.template(), y: ti.template(),
                  i_syn: ti.template(), left: ti.template(), ring: ti.template(), words: ti.template()):
     q = word_pop[w]
+    n_neurons = y.shape[0]
     first, size = pop_i[q, 3], pop_i[q, 4]
-    slot_t = t % ring.shape[1]
+    slot_base = (t % (ring.shape[0] // (2 * n_neurons))) * n_neurons
+    inh_offset = ring.shape[0] // 2
     drive_steps = pop_i[q, 1]
     emitted = t - drive_steps
     has_drive = drive_steps >= 0 and emitted >= 1
     step_key = _mix32(ti.cast(pop_i[q, 2], _U32) ^ _mix32(ti.cast(emitted, _U32)))
+    poisson_bits = ti.cast(pop_i[q, 6], _U32)
     w_drive = pop_f[q, 9]
+    P22, P21ex, P21in, P11ex, P11in = pop_f[q, 0], pop_f[q, 1], pop_f[q, 2], pop_f[q, 3], pop_f[q, 4]
+    theta, y_reset, ref_steps = pop_f[q, 7], pop_f[q, 8], pop_i[q, 0]
     drive = (pop_f[q, 6] + stim[k, q]) * pop_f[q, 5]
     bits = _U32(0)
     local0 = 32 * (w - pop_i[q, 5])
     for local in range(local0, ti.min(local0 + 32, size)):
         n = first + local
-        a_ex, a_in = ring[0, slot_t, n], ring[1, slot_t, n]
+        a_ex, a_in = ring[slot_base + n], ring[inh_offset + slot_base + n]
         if has_drive:
-            u = _draw(step_key, ti.cast(local, _U32))
-            count = 0
-            while count < pop_i[q, 6] and poisson[q, count] <= u:
-                count += 1
+            count = _alias(poisson, pop_i[q, 7], poisson_bits,
+                           _draw(step_key, ti.cast(local, _U32)) >> _U32(1))
             if w_drive > 0.0:
                 a_ex = _fma32(ti.cast(count, _F32), w_drive, a_ex)
             else:
@@ -187,12 +198,12 @@ def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: t
         if left[n] > 0:
             left[n] -= 1
         else:
-            v = _fma32(v, pop_f[q, 0], _fma32(i_ex, pop_f[q, 1], _fma32(i_in, pop_f[q, 2], drive)))
-        i_syn[0, n] = _fma32(i_ex, pop_f[q, 3], a_ex)
-        i_syn[1, n] = _fma32(i_in, pop_f[q, 4], a_in)
-        if v >= pop_f[q, 7]:
-            v = pop_f[q, 8]
-            left[n] = pop_i[q, 0]
+            v = _fma32(v, P22, _fma32(i_ex, P21ex, _fma32(i_in, P21in, drive)))
+        i_syn[0, n] = _fma32(i_ex, P11ex, a_ex)
+        i_syn[1, n] = _fma32(i_in, P11in, a_in)
+        if v >= theta:
+            v = y_reset
+            left[n] = ref_steps
             bits |= _U32(1) << ti.cast(local - local0, _U32)
         y[n] = v
     words[k, w] = bits
@@ -202,7 +213,7 @@ def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: t
 def population_step(
         pop_f: ti.types.ndarray(dtype=_F32, ndim=2),         # (P, len(POP_F))
         pop_i: ti.types.ndarray(dtype=_I32, ndim=2),         # (P, len(POP_I))
-        poisson: ti.types.ndarray(dtype=_U32, ndim=2),       # (P, L) count thresholds
+        poisson: ti.types.ndarray(dtype=_U32, ndim=1),       # (P * B,) alias tables of the counts
         word_pop: ti.types.ndarray(dtype=_I32, ndim=1),      # (W,) population of each word
         normal: ti.types.ndarray(dtype=_F32, ndim=1),        # (2**NOISE_BITS,)
         stim: ti.types.ndarray(dtype=_F32, ndim=2),          # (K, P) pA added to I_e per step
@@ -214,21 +225,20 @@ def population_step(
         proj_order: ti.types.ndarray(dtype=_I32, ndim=1),    # (R,) projections grouped by row
         geometric: ti.types.ndarray(dtype=_U32, ndim=1),     # flat ascending gap thresholds
         geo_guide: ti.types.ndarray(dtype=_I32, ndim=1),     # (R * 4096,)
-        delay_tables: ti.types.ndarray(dtype=_U32, ndim=1),  # flat cumulative delay tables
-        delay_guide: ti.types.ndarray(dtype=_I32, ndim=1),   # (R * 64,)
+        delay_alias: ti.types.ndarray(dtype=_U32, ndim=1),   # flat alias tables of delay - 1
         row_counts: ti.types.ndarray(dtype=_I32, ndim=1),    # flat synapses per pre (counted rules)
         row_starts: ti.types.ndarray(dtype=_U32, ndim=1),    # flat first slot per pre (in-degree)
         cmix: ti.types.ndarray(dtype=_U32, ndim=1),          # (M,) mix32(c): counters of a row's first synapses
         y_in: ti.types.ndarray(dtype=_F32, ndim=1), i_syn_in: ti.types.ndarray(dtype=_F32, ndim=2),
-        left_in: ti.types.ndarray(dtype=_I32, ndim=1), ring_in: ti.types.ndarray(dtype=_F32, ndim=3),
+        left_in: ti.types.ndarray(dtype=_I32, ndim=1), ring_in: ti.types.ndarray(dtype=_F32, ndim=1),
         clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
         y: ti.types.ndarray(dtype=_F32, ndim=1),             # (N,) V - E_L (mV), aliased
         i_syn: ti.types.ndarray(dtype=_F32, ndim=2),         # (2, N) pA
         left: ti.types.ndarray(dtype=_I32, ndim=1),          # (N,) refractory steps left
-        ring: ti.types.ndarray(dtype=_F32, ndim=3),          # (2, D, N) pA arriving per slot
+        ring: ti.types.ndarray(dtype=_F32, ndim=1),          # (2 D N,) pA arriving per (receptor, slot, neuron)
         clock: ti.types.ndarray(dtype=_I32, ndim=1),         # (3,) step t, step k of the call, steps K
         words: ti.types.ndarray(dtype=_U32, ndim=2),         # (K, W) spikes
-        scratch: ti.types.ndarray(dtype=_I32, ndim=2),       # (n_rows * L, 2) ring cells of a row's synapses
+        scratch: ti.types.ndarray(dtype=_I32, ndim=1),       # (n_rows * L,) ring cells of a row's synapses
         weights: ti.types.ndarray(dtype=_F32, ndim=1),       # (n_rows * L,) their weights
         deliver: ti.template(),                              # False: neuron updates only (profiling)
         steps: ti.template()):
@@ -243,11 +253,13 @@ def population_step(
         for r in range(n_rows):
             if ti.static(deliver) and k0 + s < n_call:
                 k, t = k0 + s, t0 + s
-                slot_t = t % ring.shape[1]
+                n_neurons = y.shape[0]
+                n_slots = ring.shape[0] // (2 * n_neurons)
+                slot_t = t % n_slots
                 q = row_pop[r]
                 for n in range(pop_i[q, 3], pop_i[q, 3] + pop_i[q, 4]):
-                    ring[0, slot_t, n] = 0.0
-                    ring[1, slot_t, n] = 0.0
+                    ring[slot_t * n_neurons + n] = 0.0
+                    ring[(n_slots + slot_t) * n_neurons + n] = 0.0
                 for jj in range(row_proj[r], row_proj[r + 1]):
                     j = proj_order[jj]
                     n_pre, word0 = proj_i[j, 2], proj_i[j, 5]
@@ -257,8 +269,8 @@ def population_step(
                             low = bits & (~bits + _U32(1))
                             bits ^= low
                             pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
-                            _deliver_row(j, pre, slot_t, proj_i, proj_u, proj_f, geometric, geo_guide,
-                                         delay_tables, delay_guide, row_counts, row_starts, normal, cmix, ring,
+                            _deliver_row(j, pre, slot_t, n_slots, n_neurons, proj_i, proj_u, proj_f, geometric,
+                                         geo_guide, delay_alias, row_counts, row_starts, normal, cmix, ring,
                                          scratch, weights, r * (scratch.shape[0] // n_rows))
     for _ in range(1):
         done = ti.min(steps, n_call - k0)

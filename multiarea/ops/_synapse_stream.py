@@ -22,8 +22,9 @@ Draws of synapse ``k`` (``draw = _rng.draw``):
     neuron gets exactly ``K`` synapses and, the counts being multinomial, the
     sources of each post neuron are uniform and independent (multapses and
     autapses allowed), as NEST's ``fixed_indegree`` draws them.
-* ``b_k = draw(rk, 3k + 1)``: the delay in steps, from the top 31 bits and the
-  projection's cumulative delay table (``_tables.delay_table``).
+* ``b_k = draw(rk, 3k + 1)``: the delay in steps, ``1 +`` the outcome of the
+  top 31 bits in the projection's alias table (``_tables.alias_table`` of the
+  delay distribution of ``_tables.delay_table``; exact, branch-free).
 * ``c_k = draw(rk, 3k + 2)``: the weight ``fma32(z, sd, mean)`` with ``z =
   normal_table[c_k >> 16]`` (the 65,536-level normal of ``_rng``); a weight
   outside ``[low, high]`` is redrawn (NEST's ``redraw``), attempt ``j``
@@ -36,6 +37,7 @@ synapses bit for bit.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -157,6 +159,11 @@ class RowSpec:
     def feistel_keys(self) -> np.ndarray:
         return feistel_keys(self.seed, self.proj_id)
 
+    @functools.cached_property
+    def delay_alias(self) -> tuple[np.ndarray, int]:
+        """``(packed, bits)`` alias table of ``delay - 1`` (``_tables.alias_table``)."""
+        return _tables.alias_table(_tables.weights_from_cdf(self.delay_table))
+
     @property
     def max_delay(self) -> int:
         """Largest delay (steps) a synapse can have."""
@@ -239,8 +246,7 @@ def row_synapses(spec: RowSpec, pre: int) -> tuple[np.ndarray, np.ndarray, np.nd
             post = (permute_slots(slots, spec.feistel_keys, spec.indegree * spec.n_post)
                     // _U32(spec.indegree)).astype(np.int64)
     rks = np.full(k.size, rk, np.uint32)
-    delay = 1 + np.searchsorted(spec.delay_table, _rng.draw(rks, _U32(3) * k + _U32(1)) >> _U32(1),
-                                side="right")
+    delay = 1 + _tables.alias_sample(*spec.delay_alias, _rng.draw(rks, _U32(3) * k + _U32(1)) >> _U32(1))
     return post, delay.astype(np.int32), _weights(spec, rks, k)
 
 

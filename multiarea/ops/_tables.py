@@ -86,3 +86,60 @@ def max_delay_steps(mean_ms: float, sd_ms: float, dt: float) -> int:
     if sd_ms == 0:
         return delay_steps_constant(mean_ms, dt)
     return max(1, int(math.ceil((mean_ms + _TAIL_SD * sd_ms) / dt)))
+
+
+# -- alias tables: O(1), branch-free sampling of a discrete distribution ------------------
+
+ALIAS_DRAW_BITS = 31  #: bits of the draw an alias table consumes
+
+
+def alias_table(weights) -> tuple[np.ndarray, int]:
+    """Walker's alias table of integer ``weights`` summing to ``2**31``, exact.
+
+    With ``B = 2**bits >= len(weights)`` buckets of capacity ``cap = 2**(31 -
+    bits)``, entry ``j`` packs ``(threshold_j << bits) | alias_j``: a 31-bit
+    draw ``r`` picks bucket ``j = r >> (31 - bits)`` and gives outcome ``j``
+    if ``r & (cap - 1) < threshold_j``, else ``alias_j``.  Built in integers
+    (Vose's method), so outcome ``k`` has probability exactly
+    ``weights[k] / 2**31``.
+
+    Returns:
+        ``(packed (B,) uint32, bits)``.
+    """
+    weights = np.asarray(weights, np.int64)
+    if weights.ndim != 1 or weights.size == 0 or np.any(weights < 0) or weights.sum() != 2**ALIAS_DRAW_BITS:
+        raise ValueError("alias weights must be a non-empty 1-D array of non-negative ints summing to 2**31")
+    bits = max(1, int(weights.size - 1).bit_length())
+    n, cap = 1 << bits, 1 << (ALIAS_DRAW_BITS - bits)
+    w = np.zeros(n, np.int64)
+    w[:weights.size] = weights
+    threshold, alias = np.full(n, cap, np.int64), np.arange(n, dtype=np.int64)
+    small = [j for j in range(n) if w[j] < cap]
+    large = [j for j in range(n) if w[j] >= cap]
+    while small and large:
+        s, l = small.pop(), large.pop()
+        threshold[s], alias[s] = w[s], l
+        w[l] -= cap - w[s]
+        (small if w[l] < cap else large).append(l)
+    for j in small + large:  # exactly full (integer arithmetic leaves no rounding residue)
+        if w[j] != cap:
+            raise AssertionError("alias table construction left an unbalanced bucket")
+        threshold[j], alias[j] = cap, j
+    return ((threshold << bits) | alias).astype(np.uint32), bits
+
+
+def alias_sample(packed: np.ndarray, bits: int, r31, xp=np):
+    """Outcomes of 31-bit draws ``r31`` (uint32 < 2**31) from an alias table."""
+    shift = xp.asarray(ALIAS_DRAW_BITS - bits, dtype=xp.uint32)
+    entry = xp.asarray(packed)[(r31 >> shift).astype(xp.int32)]
+    low = r31 & ((xp.asarray(1, dtype=xp.uint32) << shift) - xp.asarray(1, dtype=xp.uint32))
+    mask = xp.asarray((1 << bits) - 1, dtype=xp.uint32)
+    alias = (entry & mask).astype(xp.int32)
+    return xp.where(low < (entry >> xp.asarray(bits, dtype=xp.uint32)), (r31 >> shift).astype(xp.int32), alias)
+
+
+def weights_from_cdf(cdf_table: np.ndarray) -> np.ndarray:
+    """Integer outcome weights (sum ``2**31``) of an ascending cumulative table
+    whose last entry is ``2**31`` (e.g. :func:`delay_table`)."""
+    table = np.asarray(cdf_table, np.int64)
+    return np.diff(np.concatenate([[0], table]))

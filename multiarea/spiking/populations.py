@@ -40,7 +40,7 @@ import numpy as np
 from scipy.stats import poisson
 
 from .. import _checks
-from ..ops import _rng
+from ..ops import _rng, _tables
 from ..ops import _synapse_stream as stream
 from ..projections.rules import Normal, row_spec
 from .iaf_psc_exp import IafPscExp
@@ -236,22 +236,25 @@ class PopulationNetwork(bp.DynamicalSystem):
 
     @functools.cached_property
     def poisson_tables(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(tables, length)``: ``(P, L)`` uint32 ascending thresholds ``T_k =
-        round(2**32 CDF(k))`` of each population's per-step count (padded with
-        ``2**32 - 1``) and ``(P,)`` int32 used lengths; a uniform uint32 ``u``
-        gives the count ``#{k : T_k <= u}``."""
-        tables = []
+        """``(tables, bits)``: ``(P, B)`` uint32 alias tables (``ops._tables``)
+        of each population's Poisson count per step (the tail beyond
+        probability 2**-34 left out; padded to the widest) and ``(P,)`` int32
+        their bits; a population without drive has the table of count 0."""
+        tables, bits = [], []
         for i in range(len(self.populations)):
             d = self._drive_of.get(i)
             lam = 0.0 if d is None else d.rate_hz * self.dt * 1e-3
-            k_max = int(poisson.isf(_POISSON_TAIL, lam)) + 1 if lam > 0 else 0
-            cdf = poisson.cdf(np.arange(k_max), lam)
-            tables.append(np.minimum(np.rint(np.ldexp(cdf, 32)), 2**32 - 1).astype(np.uint32))
-        width = max(1, max(t.size for t in tables))
-        out = np.full((len(tables), width), 2**32 - 1, np.uint32)
+            k_max = int(poisson.isf(_POISSON_TAIL, lam)) + 1 if lam > 0 else 1
+            cdf = np.rint(np.ldexp(poisson.cdf(np.arange(k_max), lam), 31)).astype(np.int64)
+            cdf[-1] = 2**31
+            packed, b = _tables.alias_table(_tables.weights_from_cdf(cdf))
+            tables.append(packed)
+            bits.append(b)
+        width = max(t.size for t in tables)
+        out = np.zeros((len(tables), width), np.uint32)
         for i, t in enumerate(tables):
             out[i, :t.size] = t
-        return out, np.array([t.size for t in tables], np.int32)
+        return out, np.array(bits, np.int32)
 
     def initial_potentials(self) -> np.ndarray:
         """``(num,)`` float32 initial V (mV), drawn per population from its
@@ -277,7 +280,8 @@ class PopulationNetwork(bp.DynamicalSystem):
         y0 = jnp.asarray(self.initial_potentials() - E_L)
         values = dict(y=y0, i_syn=jnp.zeros((2, self.num), jnp.float32),
                       refractory_left=jnp.zeros(self.num, jnp.int32),
-                      ring=jnp.zeros((2, self.n_slots, self.num), jnp.float32),
+                      # input arriving per (receptor, slot, neuron), flat: receptor-major, then slot
+                      ring=jnp.zeros(2 * self.n_slots * self.num, jnp.float32),
                       spike=jnp.zeros(self.num, bool), stim=jnp.zeros(len(self.populations), jnp.float32),
                       t=jnp.zeros((), jnp.int32))
         for k, v in values.items():
@@ -321,14 +325,18 @@ class PopulationNetwork(bp.DynamicalSystem):
     def poisson_counts(self, step) -> jax.Array:
         """``(num,)`` int32 Poisson input counts arriving at ``step`` (traceable)."""
         c = self.constants
-        tables, lengths = self.poisson_tables
+        tables, bits = self.poisson_tables
         pop = jnp.asarray(self.population_of_neuron)
         local = (jnp.arange(self.num) - jnp.asarray(self.first)[pop]).astype(jnp.uint32)
         emitted = step - jnp.asarray(c["drive_steps"])[pop]  # NEST: emitted at s >= 1
         step_key = _rng.mix32(jnp.asarray(c["drive_key"])[pop] ^ _rng.mix32(emitted.astype(jnp.uint32), jnp), jnp)
-        u = _rng.draw(step_key, local, jnp)
-        used = jnp.arange(tables.shape[1]) < jnp.asarray(lengths)[pop][:, None]
-        counts = jnp.sum(used & (jnp.asarray(tables)[pop] <= u[:, None]), axis=1).astype(jnp.int32)
+        r31 = _rng.draw(step_key, local, jnp) >> jnp.uint32(1)
+        shift = (_tables.ALIAS_DRAW_BITS - jnp.asarray(bits)[pop]).astype(jnp.uint32)
+        bucket = (r31 >> shift).astype(jnp.int32)
+        entry = jnp.asarray(tables)[pop, bucket]
+        b = jnp.asarray(bits)[pop].astype(jnp.uint32)
+        low = r31 & ((jnp.uint32(1) << shift) - jnp.uint32(1))
+        counts = jnp.where(low < (entry >> b), bucket, (entry & ((jnp.uint32(1) << b) - jnp.uint32(1))).astype(jnp.int32))
         active = (jnp.asarray(c["drive_steps"])[pop] >= 0) & (emitted >= 1)
         return jnp.where(active, counts, 0)
 
@@ -338,7 +346,8 @@ class PopulationNetwork(bp.DynamicalSystem):
              if k not in ("drive_key",)}
         t = self.t.value
         slot = t % self.n_slots
-        arriving = self.ring.value[:, slot]  # (2, num)
+        ring = self.ring.value.reshape(2, self.n_slots, self.num)
+        arriving = ring[:, slot]  # (2, num)
         counts = self.poisson_counts(t).astype(jnp.float32)
         w_drive = c["drive_weight"]
         excitatory = w_drive > 0
@@ -357,13 +366,13 @@ class PopulationNetwork(bp.DynamicalSystem):
         self.y.value = jnp.where(spike, c["y_reset"], y)
         self.refractory_left.value = jnp.where(spike, c["ref_steps"], left)
         self.i_syn.value = jnp.stack([i_ex, i_in])
-        ring = self.ring.value.at[:, slot].set(0.0)
+        ring = ring.at[:, slot].set(0.0)
         s = self.synapses
         if s["pre"].size:
             w = jnp.where(spike[jnp.asarray(s["pre"])], jnp.asarray(s["weight"]), 0.0)
             receptor = jnp.asarray((s["weight"] <= 0).astype(np.int32))
             ring = ring.at[receptor, (t + jnp.asarray(s["delay"])) % self.n_slots, jnp.asarray(s["post"])].add(w)
-        self.ring.value = ring
+        self.ring.value = ring.reshape(-1)
         self.spike.value = spike
         self.stim.value = jnp.zeros_like(self.stim.value)
         self.t.value = t + 1

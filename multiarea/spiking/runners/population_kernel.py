@@ -61,15 +61,15 @@ class PopulationKernelRunner(Runner):
         P = len(net.populations)
         pop_f = np.stack([c[k] for k in ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta",
                                           "y_reset", "drive_weight")], axis=1).astype(np.float32)
-        poisson, poisson_len = net.poisson_tables
+        poisson, poisson_bits = net.poisson_tables
         sizes = np.array([p.size for p in net.populations])
         pop_i = np.stack([c["ref_steps"], c["drive_steps"], c["drive_key"].view(np.int32), net.first, sizes,
-                          net.first_word, poisson_len], axis=1).astype(np.int32)
+                          net.first_word, poisson_bits, np.arange(P) * poisson.shape[1]], axis=1).astype(np.int32)
         word_pop = np.repeat(np.arange(P, dtype=np.int32), -(-sizes // 32))
 
         specs = net.specs
         geometric, geo_off = _flat([s.geometric for s in specs], np.uint32)
-        delays, delay_off = _flat([s.delay_table for s in specs], np.uint32)
+        delays, delay_off = _flat([s.delay_alias[0] for s in specs], np.uint32)
         counts, row_off = _flat([s.counts if s.counts is not None else np.zeros(0, np.int32) for s in specs],
                                 np.int32)
         starts, start_off = _flat([s.starts if s.starts is not None else np.zeros(s.counts.size if s.counts
@@ -81,7 +81,7 @@ class PopulationKernelRunner(Runner):
             pre, post = net.index[conn.pre], net.index[conn.post]
             n_slots = s.indegree * s.n_post
             proj_i.append([s.kind, net.first[pre], s.n_pre, net.first[post], s.n_post, net.first_word[pre],
-                           geo_off[j], s.geometric.size, delay_off[j], s.delay_table.size, row_off[j],
+                           geo_off[j], s.geometric.size, delay_off[j], s.delay_alias[1], row_off[j],
                            max(s.indegree, 1), stream.feistel_bits(max(n_slots, 1)), n_slots])
             seed_key = _rng.mix32(np.uint32(s.seed) ^ np.uint32(_rng.GOLDEN))
             proj_u.append(np.concatenate([[_rng.mix32(seed_key ^ np.uint32(s.proj_id))], s.feistel_keys]))
@@ -94,7 +94,7 @@ class PopulationKernelRunner(Runner):
         row_pop = sorted(load, key=lambda q: -load[q])  # heaviest first: dynamic scheduling balances
         proj_order = [j for q in row_pop for j in range(R) if targets[j] == q]
         row_proj = np.concatenate([[0], np.cumsum([targets.count(q) for q in row_pop])])
-        self._static = tuple(jnp.asarray(a) for a in (pop_f, pop_i, poisson, word_pop, _rng.normal_table()))
+        self._static = tuple(jnp.asarray(a) for a in (pop_f, pop_i, poisson.ravel(), word_pop, _rng.normal_table()))
         self._tables = tuple(jnp.asarray(a) for a in (
             np.array(proj_i, np.int32).reshape(R, len(kernel.PROJ_I)),
             np.array(proj_u, np.uint32).reshape(R, 1 + stream.FEISTEL_ROUNDS),
@@ -103,7 +103,6 @@ class PopulationKernelRunner(Runner):
             geometric,
             np.concatenate([_guide(s.geometric, _plan.GEOMETRIC_GUIDE_BITS, 32) for s in specs] or [np.zeros(1, np.int32)]),
             delays,
-            np.concatenate([_guide(s.delay_table, _plan.DELAY_GUIDE_BITS, 31) for s in specs] or [np.zeros(1, np.int32)]),
             counts, starts, _rng.mix32(np.arange(3 * self._row_capacity(), dtype=np.uint32))))
         self._op = ops.XLACustomOp(cpu_kernel=kernel.population_step, name="population_step",
                                    zero_outputs=False)
@@ -129,7 +128,7 @@ class PopulationKernelRunner(Runner):
             n_steps = stim.shape[0]
             outs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in state]
             outs.append(jax.ShapeDtypeStruct((n_steps, n_words), jnp.uint32))
-            outs.append(jax.ShapeDtypeStruct((scratch, 2), jnp.int32))
+            outs.append(jax.ShapeDtypeStruct((scratch,), jnp.int32))
             outs.append(jax.ShapeDtypeStruct((scratch,), jnp.float32))
             result = op(*static, stim, *tables, *state, outs=outs, input_output_aliases=aliases,
                         repeat=-(-n_steps // STEPS_PER_LAUNCH), deliver=deliver, steps=STEPS_PER_LAUNCH)
