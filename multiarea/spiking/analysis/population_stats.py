@@ -19,7 +19,8 @@ import numpy as np
 from ... import _checks
 from ..population_record import PopulationRecord
 
-__all__ = ["population_statistics", "population_raster", "CORR_BIN_MS", "CORR_SAMPLE"]
+__all__ = ["population_distributions", "population_statistics", "population_raster", "CORR_BIN_MS",
+           "CORR_SAMPLE"]
 
 CORR_BIN_MS = 2.0  #: bin width of the spike-count correlations (ms)
 CORR_SAMPLE = 250  #: neurons per population whose pairs are correlated
@@ -34,9 +35,11 @@ def _interval(record: PopulationRecord, start_ms, stop_ms) -> tuple[float, float
     return start_ms, stop_ms
 
 
-def population_statistics(record: PopulationRecord, start_ms: float = 0.0, stop_ms: float | None = None,
-                          bin_ms: float = CORR_BIN_MS, sample: int = CORR_SAMPLE, seed: int = 12345):
-    """Rate, ISI CV and spike-count correlation of every population.
+def population_distributions(record: PopulationRecord, start_ms: float = 0.0, stop_ms: float | None = None,
+                             bin_ms: float = CORR_BIN_MS, sample: int = CORR_SAMPLE, seed: int = 12345) -> dict:
+    """Per-neuron rates, ISI CVs and pairwise correlations of every population
+    (what simulator comparisons on the microcircuit hold side by side, e.g. by
+    Kolmogorov-Smirnov distance).
 
     Args:
         record: the spikes.
@@ -46,17 +49,15 @@ def population_statistics(record: PopulationRecord, start_ms: float = 0.0, stop_
         seed: seed of the subsample.
 
     Returns:
-        a pandas DataFrame with columns ``area, population, n, rate_hz,
-        cv_isi, corr`` (NaN where undefined), one row per population.
+        ``{key: {"rate_hz": (n,), "cv_isi": (neurons with >= 3 spikes,),
+        "corr": (pairs of non-silent sampled neurons,)}}`` float64 arrays.
     """
-    import pandas as pd
-
     start_ms, stop_ms = _interval(record, start_ms, stop_ms)
     bin_ms = _checks.positive_float("bin_ms", bin_ms)
     sample = _checks.positive_int("sample", sample)
     rng = np.random.default_rng(_checks.seed_int("seed", seed))
     edges = np.arange(start_ms, stop_ms + 1e-9, bin_ms)
-    rows = []
+    out = {}
     for key, size in zip(record.keys, record.sizes):
         times, local = record.population(key)
         keep = (times >= start_ms) & (times < stop_ms)
@@ -70,22 +71,40 @@ def population_statistics(record: PopulationRecord, start_ms: float = 0.0, stop_
             isi = np.diff(times[bounds[n]:bounds[n + 1]])
             cvs.append(isi.std() / isi.mean())
         chosen = rng.choice(size, min(sample, size), replace=False)
-        corr = np.nan
+        corr = np.zeros(0)
         if edges.size > 2:
             where = np.full(size, -1)
             where[chosen] = np.arange(chosen.size)
             mine = where[local] >= 0
             hist = np.zeros((chosen.size, edges.size - 1))
-            np.add.at(hist, (where[local[mine]], np.clip(np.searchsorted(edges, times[mine], side="right") - 1,
-                                                         0, edges.size - 2)), 1)
+            bins = np.clip(np.searchsorted(edges, times[mine], side="right") - 1, 0, edges.size - 2)
+            np.add.at(hist, (where[local[mine]], bins), 1)
             active = hist.std(axis=1) > 0
             if active.sum() >= 2:
                 cc = np.corrcoef(hist[active])
-                corr = float(cc[np.triu_indices_from(cc, k=1)].mean())
+                corr = cc[np.triu_indices_from(cc, k=1)]
+        out[key] = dict(rate_hz=counts / ((stop_ms - start_ms) * 1e-3), cv_isi=np.array(cvs), corr=corr)
+    return out
+
+
+def population_statistics(record: PopulationRecord, start_ms: float = 0.0, stop_ms: float | None = None,
+                          bin_ms: float = CORR_BIN_MS, sample: int = CORR_SAMPLE, seed: int = 12345):
+    """Mean rate, ISI CV and spike-count correlation of every population (the
+    means of :func:`population_distributions`, same arguments).
+
+    Returns:
+        a pandas DataFrame with columns ``area, population, n, rate_hz,
+        cv_isi, corr`` (NaN where undefined), one row per population.
+    """
+    import pandas as pd
+
+    dists = population_distributions(record, start_ms, stop_ms, bin_ms, sample, seed)
+    rows = []
+    for (key, d), size in zip(dists.items(), record.sizes):
         area, _, name = key.rpartition("/")
-        rows.append(dict(area=area, population=name, n=int(size),
-                         rate_hz=counts.mean() / ((stop_ms - start_ms) * 1e-3),
-                         cv_isi=float(np.mean(cvs)) if cvs else np.nan, corr=corr))
+        rows.append(dict(area=area, population=name, n=int(size), rate_hz=float(d["rate_hz"].mean()),
+                         cv_isi=float(d["cv_isi"].mean()) if d["cv_isi"].size else np.nan,
+                         corr=float(d["corr"].mean()) if d["corr"].size else np.nan))
     return pd.DataFrame(rows, columns=["area", "population", "n", "rate_hz", "cv_isi", "corr"])
 
 
