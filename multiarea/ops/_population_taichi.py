@@ -74,13 +74,8 @@ def _feistel(x: ti.u32, j: ti.i32, half: ti.u32, proj_u: ti.template()) -> ti.u3
 
 @ti.func
 def _counter_mix(c: ti.u32, cmix: ti.template()) -> ti.u32:
-    """``mix32(c)``, looked up for the counters of the first synapses of a row."""
-    out = _U32(0)
-    if c < ti.cast(cmix.shape[0], _U32):
-        out = cmix[ti.cast(c, _I32)]
-    else:
-        out = _mix32(c)
-    return out
+    """``mix32(c)``, looked up: ``cmix`` covers the counters of the longest row."""
+    return cmix[ti.cast(c, _I32)]
 
 
 @ti.func
@@ -101,6 +96,21 @@ def _weight(rk: ti.u32, c: ti.u32, mean: ti.f32, sd: ti.f32, low: ti.f32, high: 
 
 
 @ti.func
+def _cell(rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neurons: ti.i32,
+          alias_off: ti.i32, alias_bits: ti.u32, mean: ti.f32, sd: ti.f32, low: ti.f32, high: ti.f32,
+          delay_alias: ti.template(), normal: ti.template(), cmix: ti.template(), scratch: ti.template(),
+          weights: ti.template(), at: ti.i32):
+    """Delay and weight of synapse ``c`` onto global neuron ``post``: its flat
+    ring cell and weight go to ``scratch[at]``, ``weights[at]``."""
+    b = _mix32(rk ^ _counter_mix(_U32(3) * c + _U32(1), cmix)) >> _U32(1)
+    slot = slot_t + 1 + _alias(delay_alias, alias_off, alias_bits, b)
+    slot -= ti.select(slot >= n_slots, n_slots, 0)
+    w = _weight(rk, c, mean, sd, low, high, normal, cmix)
+    scratch[at] = (slot + ti.select(w > 0.0, 0, n_slots)) * n_neurons + post
+    weights[at] = w
+
+
+@ti.func
 def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neurons: ti.i32,
                  proj_i: ti.template(), proj_u: ti.template(), proj_f: ti.template(), geometric: ti.template(),
                  geo_guide: ti.template(), delay_alias: ti.template(), row_counts: ti.template(),
@@ -114,7 +124,6 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neur
     alias_off, alias_bits = proj_i[j, 8], ti.cast(proj_i[j, 9], _U32)
     mean, sd, low, high = proj_f[j, 0], proj_f[j, 1], proj_f[j, 2], proj_f[j, 3]
     rk = _mix32(proj_u[j, 0] + ti.cast(pre, _U32))
-    inh_offset = n_slots * n_neurons  # receptor 1 (inhibitory) block of the flat ring
     n = 0
     if kind == KIND_BERNOULLI:
         geo_off, geo_len = proj_i[j, 6], proj_i[j, 7]
@@ -127,7 +136,8 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neur
                 pos += 1 + geo_len - _count_le(geometric, geo_off, geo_len, start, r)
                 if pos >= n_post:
                     break
-                scratch[base + n] = first_post + pos
+                _cell(rk, c, first_post + pos, slot_t, n_slots, n_neurons, alias_off, alias_bits, mean, sd, low,
+                      high, delay_alias, normal, cmix, scratch, weights, base + n)
                 n += 1
                 c += _U32(1)
     else:
@@ -136,30 +146,26 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neur
             nn = ti.cast(n_post, _U64)
             threshold = ((_U64(1) << _U64(32)) - nn) % nn
             for cc in range(n):
-                counter = _U32(3) * ti.cast(cc, _U32)
+                c = ti.cast(cc, _U32)
+                counter = _U32(3) * c
                 m = ti.cast(_mix32(rk ^ _counter_mix(counter, cmix)), _U64) * nn
                 attempt = _U32(1)
                 while (m & _U64(0xFFFFFFFF)) < threshold:
                     m = ti.cast(_draw(_mix32(rk ^ _mix32(_U32(_REDRAW_SALT) + attempt)), counter), _U64) * nn
                     attempt += _U32(1)
-                scratch[base + cc] = first_post + ti.cast(m >> _U64(32), _I32)
+                _cell(rk, c, first_post + ti.cast(m >> _U64(32), _I32), slot_t, n_slots, n_neurons, alias_off,
+                      alias_bits, mean, sd, low, high, delay_alias, normal, cmix, scratch, weights, base + cc)
         else:
             half = ti.cast(proj_i[j, 12] // 2, _U32)
             n_perm, k = ti.cast(proj_i[j, 13], _U32), ti.cast(proj_i[j, 11], _U32)
             row_start = row_starts[proj_i[j, 10] + pre]
             for cc in range(n):
-                x = _feistel(row_start + ti.cast(cc, _U32), j, half, proj_u)
+                c = ti.cast(cc, _U32)
+                x = _feistel(row_start + c, j, half, proj_u)
                 while x >= n_perm:
                     x = _feistel(x, j, half, proj_u)
-                scratch[base + cc] = first_post + ti.cast(x // k, _I32)
-    for i in range(n):  # delay and weight of every synapse: the ring cell
-        c = ti.cast(i, _U32)
-        b = _mix32(rk ^ _counter_mix(_U32(3) * c + _U32(1), cmix)) >> _U32(1)
-        slot = slot_t + 1 + _alias(delay_alias, alias_off, alias_bits, b)
-        slot -= ti.select(slot >= n_slots, n_slots, 0)
-        w = _weight(rk, c, mean, sd, low, high, normal, cmix)
-        scratch[base + i] += slot * n_neurons + ti.select(w > 0.0, 0, inh_offset)
-        weights[base + i] = w
+                _cell(rk, c, first_post + ti.cast(x // k, _I32), slot_t, n_slots, n_neurons, alias_off,
+                      alias_bits, mean, sd, low, high, delay_alias, normal, cmix, scratch, weights, base + cc)
     for i in range(n):
         ring[scratch[base + i]] += weights[base + i]
 
@@ -228,7 +234,7 @@ def population_step(
         delay_alias: ti.types.ndarray(dtype=_U32, ndim=1),   # flat alias tables of delay - 1
         row_counts: ti.types.ndarray(dtype=_I32, ndim=1),    # flat synapses per pre (counted rules)
         row_starts: ti.types.ndarray(dtype=_U32, ndim=1),    # flat first slot per pre (in-degree)
-        cmix: ti.types.ndarray(dtype=_U32, ndim=1),          # (M,) mix32(c): counters of a row's first synapses
+        cmix: ti.types.ndarray(dtype=_U32, ndim=1),          # (3 L + 3,) mix32(c) for every counter of a row
         y_in: ti.types.ndarray(dtype=_F32, ndim=1), i_syn_in: ti.types.ndarray(dtype=_F32, ndim=2),
         left_in: ti.types.ndarray(dtype=_I32, ndim=1), ring_in: ti.types.ndarray(dtype=_F32, ndim=1),
         clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
