@@ -91,9 +91,48 @@ def _run_microcircuit(args) -> int:
     return 0
 
 
+def _population_file(model: str):
+    """The parsed TOML if ``model`` is a population-network file, else None."""
+    import tomllib
+
+    from .spiking.population_file import is_population_file
+
+    path = Path(model)
+    if path.suffix != ".toml" or not path.is_file():
+        return None
+    try:
+        return path if is_population_file(tomllib.loads(path.read_text())) else None
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _run_population_file(args, path) -> int:
+    from .spiking.population_file import load_population_network
+    from .spiking.population_run import run_population_network
+
+    given = [flag for flag, value in (("--areas", args.areas), ("--backend", args.backend), ("--devices", args.devices),
+                                      ("--regime", args.regime), ("--scale", args.scale), ("--seed", args.seed))
+             if value is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} do not apply to a population-network file (edit the file)")
+    net = load_population_network(path)
+    duration = 1000.0 if args.duration is None else args.duration
+    out = _output_dir(args.out)
+    print(f"{path}: {len(net.populations)} populations, {net.num} neurons, {len(net.connections)} connections; "
+          f"{args.transient:g} ms transient + {duration:g} ms")
+    result = run_population_network(net, out, duration, args.transient, progress_bar=not args.quiet)
+    print(f"simulated in {result['simulate_s']:.1f} s")
+    print(result["stats"].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print("wrote " + ", ".join(str(p) for p in result["paths"]))
+    return 0
+
+
 def _run(args) -> int:
     if args.model == "potjans2014":
         return _run_microcircuit(args)
+    population_file = _population_file(args.model)
+    if population_file is not None:
+        return _run_population_file(args, population_file)
     given = [flag for flag, value in (("--scale", args.scale), ("--transient", args.transient_given))
              if value is not None]
     if given:
@@ -272,8 +311,9 @@ def main(argv=None) -> int:
                         help="several seeds, e.g. 0-4 or 0,3,7: per-area median, IQR, fraction "
                              "responded and latency spread over seeds")
     args = parser.parse_args(argv)
-    if args.command == "run":
-        args.transient_given = args.transient
+    if args.command == "run":  # --scale and --transient exist for population networks only
+        populations = args.model == "potjans2014" or _population_file(args.model) is not None
+        args.transient_given = None if populations else args.transient
         args.scale = 1.0 if args.scale is None and args.model == "potjans2014" else args.scale
         args.transient = 100.0 if args.transient is None else args.transient
     try:

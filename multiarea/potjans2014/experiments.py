@@ -3,14 +3,11 @@ compared with the published NEST rates (``data/potjans2014/reference_stats.csv``
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
-from .. import _checks
 from ..data._paths import data_dir
-from ..spiking.analysis.population_stats import population_raster, population_statistics
-from ..spiking.population_record import simulate_populations
+from ..spiking.population_run import run_population_network
 from .network import build_network
 
 __all__ = ["DEFAULT_DURATION_MS", "DEFAULT_TRANSIENT_MS", "reference_rates", "run_microcircuit"]
@@ -45,22 +42,10 @@ def run_microcircuit(out, *, scale: float = 1.0, background: str = "poisson",
         dict with ``stats`` (DataFrame), ``paths``, ``build_s``, ``simulate_s``,
         ``num_neurons``, ``num_synapses``.
     """
-    out = Path(out)
-    duration_ms = _checks.positive_float("duration_ms", duration_ms)
-    transient_ms = _checks.nonnegative_float("transient_ms", transient_ms)
     start = time.perf_counter()
     net = build_network(scale, background, seed)
-    built = time.perf_counter()
-    record = simulate_populations(net, transient_ms + duration_ms, progress_bar=progress_bar)
-    simulated = time.perf_counter()
-    stats = population_statistics(record, start_ms=transient_ms)
-    paths = [record.save(out / "spikes.npz")]
-    stats_path = out / "population_stats.csv"
-    stats.to_csv(stats_path, index=False, float_format="%.6g")
-    raster_path = out / "raster.png"
-    end = record.duration_ms
-    population_raster(record, raster_path, start_ms=max(transient_ms, end - 200.0), stop_ms=end,
-                      fraction=min(1.0, 0.025 / scale))
-    paths += [stats_path, raster_path]
-    return dict(stats=stats, paths=paths, build_s=built - start, simulate_s=simulated - built,
+    build_s = time.perf_counter() - start
+    result = run_population_network(net, out, duration_ms, transient_ms, raster_fraction=min(1.0, 0.025 / scale),
+                                    progress_bar=progress_bar)
+    return dict(stats=result["stats"], paths=result["paths"], build_s=build_s, simulate_s=result["simulate_s"],
                 num_neurons=net.num, num_synapses=int(sum(np.sum(s.counts) for s in net.specs)))

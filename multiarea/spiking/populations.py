@@ -378,6 +378,14 @@ class PopulationNetwork(bp.DynamicalSystem):
         self.t.value = t + 1
         return spike
 
+    def excitatory_populations(self) -> tuple[str, ...]:
+        """Keys of the populations whose outgoing connections all have
+        positive mean weights (and that have some)."""
+        signs = {}
+        for c, s in zip(self.connections, self.specs):
+            signs.setdefault(c.pre, set()).add(bool(s.weight_mean > 0))
+        return tuple(k for k in self.index if signs.get(k) == {True})
+
     def word_neurons(self) -> np.ndarray:
         """``(n_words, 32)`` int32 global neuron of each bit of a step's spike
         words (-1: padding); population ``p`` owns words ``first_word[p]`` on."""

@@ -109,10 +109,14 @@ def population_statistics(record: PopulationRecord, start_ms: float = 0.0, stop_
 
 
 def population_raster(record: PopulationRecord, path=None, start_ms: float = 0.0, stop_ms: float | None = None,
-                      fraction: float = 0.025, seed: int = 0, ax=None):
+                      fraction: float = 0.025, seed: int = 0, ax=None, excitatory=None):
     """Raster of a random ``fraction`` of each population, populations stacked
     top to bottom in network order (as Potjans & Diesmann 2014, Fig. 6 draw it);
-    excitatory populations (names ending in ``E``) in black, others in red.
+    excitatory populations in black, inhibitory ones in red.
+
+    Args:
+        excitatory: the keys of the excitatory populations (default: those
+            whose names end in ``E``).
 
     Returns:
         the matplotlib Figure (saved to ``path`` if given).
@@ -130,7 +134,8 @@ def population_raster(record: PopulationRecord, path=None, start_ms: float = 0.0
         times, local = record.population(key)
         keep = (times >= start_ms) & (times < stop_ms) & np.isin(local, shown)
         y = row + shown.size - 1 - np.searchsorted(shown, local[keep])
-        ax.plot(times[keep], -y, color="k" if key.endswith("E") else "tab:red", marker="|", markersize=2,
+        is_exc = key.endswith("E") if excitatory is None else key in excitatory
+        ax.plot(times[keep], -y, color="k" if is_exc else "tab:red", marker="|", markersize=2,
                 linestyle="none", rasterized=True)
         ticks.append((-(row + shown.size / 2), key.rpartition("/")[2]))
         row += shown.size
