@@ -163,5 +163,5 @@ source "$prefix/bin/nest_vars.sh"
 exec "$venv/bin/python" "\$@"
 EOF
 chmod +x "$peers/nest-python"
-( cd /tmp && "$peers/nest-python" -c 'import nest; print("nest", nest.__version__)' ) >&2
+( cd /tmp && PYNEST_QUIET=1 "$peers/nest-python" -c 'import nest; print("nest", nest.__version__)' ) >&2
 echo "$peers/nest-python"
