@@ -2,18 +2,28 @@
 
 One launch of :func:`population_step` advances every neuron of a
 :class:`~multiarea.spiking.populations.PopulationNetwork` by ``steps`` steps
-(unrolled), each step in two parallel phases:
+(unrolled) in ``steps + 1`` parallel loops; a parallel task owns one
+population (its neurons and their ring cells, so no atomics and a fixed order
+of float additions) and does, for step ``t``:
 
-1. *neurons*, one 32-neuron spike word at a time: the ``iaf_psc_exp`` update
+1. *delivery* of the spikes of step ``t - 1`` into it: for each projection
+   into the population (in connection order) and each spike of its source
+   (ascending) generate the synapses of the row from the counter-based stream
+   (``ops._synapse_stream``) and add their weights into ring slot
+   ``t - 1 + delay`` of the receptor their sign picks;
+2. *neurons*, one 32-neuron spike word at a time: the ``iaf_psc_exp`` update
    (``spiking.iaf_psc_exp``: V from the currents at the start of the step,
    currents decay and take this step's ring slot plus Poisson input,
-   threshold, reset, refractoriness), writing the step's spike word;
-2. *delivery*, one target population at a time (each owns its neurons' ring
-   cells, so no atomics and a fixed order of float additions): clear the slot
-   just consumed, then for each projection into it (in connection order) and
-   each spike of its source (ascending) generate the synapses of the row from
-   the counter-based stream (``ops._synapse_stream``) and add their weights
-   into ring slot ``t + delay`` of the receptor their sign picks.
+   threshold, reset, refractoriness), writing the step's spike words; then
+   the slot just consumed is cleared.
+
+One loop per step, not two: on this project's 2-core VM each parallel loop
+costs ~100 us of thread wake-up (measured), as much as a step's work at
+small scale.  Taichi's CPU backend gives each thread one contiguous share of
+a loop's range (and runs a short range on one thread), so the loop runs over
+``2**ITER_BITS`` iterations and each row starts at the iteration where its
+share of the estimated work begins (``iter_row``): the threads' shares hold
+equal work up to one row.
 
 Bit for bit the semantics of ``PopulationNetwork.update`` (the pure-JAX
 reference): same integer stream, same correctly rounded FMAs (``_fma32``),
@@ -28,6 +38,7 @@ from ._network_taichi import _fma32
 from ._synapse_stream import FEISTEL_ROUNDS, KIND_BERNOULLI, KIND_TOTAL, _REDRAW_SALT
 
 _U32, _I32, _F32, _U64 = ti.u32, ti.i32, ti.f32, ti.u64
+ITER_BITS = 12  #: the parallel loop's range is 2**ITER_BITS iterations
 
 # columns of the per-population and per-projection tables (see the runner)
 POP_F = ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta", "y_reset", "drive_weight")
@@ -226,8 +237,9 @@ def population_step(
         proj_i: ti.types.ndarray(dtype=_I32, ndim=2),        # (R, len(PROJ_I))
         proj_u: ti.types.ndarray(dtype=_U32, ndim=2),        # (R, 1 + FEISTEL_ROUNDS) proj key, round keys
         proj_f: ti.types.ndarray(dtype=_F32, ndim=2),        # (R, len(PROJ_F))
-        row_proj: ti.types.ndarray(dtype=_I32, ndim=1),      # (n_rows + 1,) projections of each row
-        row_pop: ti.types.ndarray(dtype=_I32, ndim=1),       # (n_rows,) target population of each row
+        row_proj: ti.types.ndarray(dtype=_I32, ndim=1),      # (P + 1,) projections into each row's population
+        row_pop: ti.types.ndarray(dtype=_I32, ndim=1),       # (P,) population of each row (heaviest first)
+        iter_row: ti.types.ndarray(dtype=_I32, ndim=1),      # (2**ITER_BITS,) row starting at each iteration, or -1
         proj_order: ti.types.ndarray(dtype=_I32, ndim=1),    # (R,) projections grouped by row
         geometric: ti.types.ndarray(dtype=_U32, ndim=1),     # flat ascending gap thresholds
         geo_guide: ti.types.ndarray(dtype=_I32, ndim=1),     # (R * 4096,)
@@ -248,36 +260,47 @@ def population_step(
         weights: ti.types.ndarray(dtype=_F32, ndim=1),       # (n_rows * L,) their weights
         deliver: ti.template(),                              # False: neuron updates only (profiling)
         steps: ti.template()):
-    n_words, n_rows = words.shape[1], row_pop.shape[0]
+    n_rows = row_pop.shape[0]
     t0, k0, n_call = clock[0], clock[1], clock[2]
-    for s in ti.static(range(steps)):
-        for w in range(n_words):
-            if k0 + s < n_call:
-                _update_word(w, t0 + s, k0 + s, pop_f, pop_i, poisson, word_pop, stim, y, i_syn, left, ring,
-                             words)
-        ti.loop_config(block_dim=1)
-        for r in range(n_rows):
-            if ti.static(deliver) and k0 + s < n_call:
-                k, t = k0 + s, t0 + s
-                n_neurons = y.shape[0]
-                n_slots = ring.shape[0] // (2 * n_neurons)
-                slot_t = t % n_slots
+    n_neurons = y.shape[0]
+    n_slots = ring.shape[0] // (2 * n_neurons)
+    # One parallel loop per step: task r owns population row_pop[r] (its neurons
+    # and their ring cells).  Iteration s delivers the spikes of step s - 1 into
+    # it (all sources: complete, the previous loop wrote them), then updates it
+    # for step s and clears the slot it consumed; the extra last iteration
+    # delivers the launch's last step.
+    for s in ti.static(range(steps + 1)):
+        for it in range(iter_row.shape[0]):
+            r = iter_row[it]
+            if r >= 0:
                 q = row_pop[r]
-                for n in range(pop_i[q, 3], pop_i[q, 3] + pop_i[q, 4]):
-                    ring[slot_t * n_neurons + n] = 0.0
-                    ring[(n_slots + slot_t) * n_neurons + n] = 0.0
-                for jj in range(row_proj[r], row_proj[r + 1]):
-                    j = proj_order[jj]
-                    n_pre, word0 = proj_i[j, 2], proj_i[j, 5]
-                    for wi in range((n_pre + 31) // 32):
-                        bits = words[k, word0 + wi]
-                        while bits != _U32(0):
-                            low = bits & (~bits + _U32(1))
-                            bits ^= low
-                            pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
-                            _deliver_row(j, pre, slot_t, n_slots, n_neurons, proj_i, proj_u, proj_f, geometric,
-                                         geo_guide, delay_alias, row_counts, row_starts, normal, cmix, ring,
-                                         scratch, weights, r * (scratch.shape[0] // n_rows))
+                if ti.static(deliver and s > 0):
+                    k = k0 + s - 1
+                    if k < n_call:
+                        slot_prev = (t0 + s - 1) % n_slots
+                        base = r * (scratch.shape[0] // n_rows)
+                        for jj in range(row_proj[r], row_proj[r + 1]):
+                            j = proj_order[jj]
+                            n_pre, word0 = proj_i[j, 2], proj_i[j, 5]
+                            for wi in range((n_pre + 31) // 32):
+                                bits = words[k, word0 + wi]
+                                while bits != _U32(0):
+                                    low = bits & (~bits + _U32(1))
+                                    bits ^= low
+                                    pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
+                                    _deliver_row(j, pre, slot_prev, n_slots, n_neurons, proj_i, proj_u, proj_f,
+                                                 geometric, geo_guide, delay_alias, row_counts, row_starts, normal,
+                                                 cmix, ring, scratch, weights, base)
+                if ti.static(s < steps):
+                    k = k0 + s
+                    if k < n_call:
+                        t = t0 + s
+                        for w in range(pop_i[q, 5], pop_i[q, 5] + (pop_i[q, 4] + 31) // 32):
+                            _update_word(w, t, k, pop_f, pop_i, poisson, word_pop, stim, y, i_syn, left, ring, words)
+                        slot_t = t % n_slots
+                        for n in range(pop_i[q, 3], pop_i[q, 3] + pop_i[q, 4]):
+                            ring[slot_t * n_neurons + n] = 0.0
+                            ring[(n_slots + slot_t) * n_neurons + n] = 0.0
     for _ in range(1):
         done = ti.min(steps, n_call - k0)
         clock[0] = t0 + done

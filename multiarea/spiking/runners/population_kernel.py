@@ -32,6 +32,20 @@ def _guide(table: np.ndarray, bits: int, draw_bits: int) -> np.ndarray:
     return np.searchsorted(table, starts, side="right").astype(np.int32)
 
 
+def _iteration_rows(load: np.ndarray, bits: int) -> np.ndarray:
+    """``(2**bits,)`` int32: the row that starts at each iteration of the kernel's
+    parallel loop (-1: none), rows spread over the range by their ``load``."""
+    n = 1 << bits
+    if load.size > n:
+        raise ValueError(f"the population kernel takes at most {n} populations, got {load.size}")
+    starts = np.floor(np.concatenate([[0.0], np.cumsum(load)[:-1]]) / load.sum() * n).astype(np.int64)
+    starts = np.maximum(starts, np.arange(load.size))  # strictly increasing
+    starts = np.minimum(starts, n - load.size + np.arange(load.size))
+    out = np.full(n, -1, np.int32)
+    out[starts] = np.arange(load.size, dtype=np.int32)
+    return out
+
+
 def _flat(arrays, dtype) -> tuple[np.ndarray, np.ndarray]:
     """Concatenation (at least one element) and the offset of each array."""
     sizes = [a.size for a in arrays]
@@ -88,18 +102,21 @@ class PopulationKernelRunner(Runner):
             proj_f.append([s.weight_mean, s.weight_sd, s.weight_low, s.weight_high])
         R = len(specs)
         targets = [net.index[conn.post] for conn in net.connections]
-        load = {q: 0.0 for q in set(targets)}
+        # cost of a population's task per step: its neurons, plus the events
+        # into it at ~5 Hz (5e-4 spikes per step) from every source neuron
+        load = sizes.astype(np.float64)
         for q, s in zip(targets, specs):
-            load[q] += s.n_pre * (s.counts.mean() if s.counts is not None else s.p * s.n_post)
-        row_pop = sorted(load, key=lambda q: -load[q])  # heaviest first: dynamic scheduling balances
+            load[q] += 5e-4 * s.n_pre * (s.counts.mean() if s.counts is not None else s.p * s.n_post)
+        row_pop = np.argsort(-load, kind="stable")  # heaviest first: dynamic scheduling balances
         proj_order = [j for q in row_pop for j in range(R) if targets[j] == q]
         row_proj = np.concatenate([[0], np.cumsum([targets.count(q) for q in row_pop])])
+        iter_row = _iteration_rows(load[row_pop], kernel.ITER_BITS)
         self._static = tuple(jnp.asarray(a) for a in (pop_f, pop_i, poisson.ravel(), word_pop, _rng.normal_table()))
         self._tables = tuple(jnp.asarray(a) for a in (
             np.array(proj_i, np.int32).reshape(R, len(kernel.PROJ_I)),
             np.array(proj_u, np.uint32).reshape(R, 1 + stream.FEISTEL_ROUNDS),
             np.array(proj_f, np.float32).reshape(R, len(kernel.PROJ_F)),
-            row_proj.astype(np.int32), np.array(row_pop, np.int32), np.array(proj_order, np.int32),
+            row_proj.astype(np.int32), np.array(row_pop, np.int32), iter_row, np.array(proj_order, np.int32),
             geometric,
             np.concatenate([_guide(s.geometric, _plan.GEOMETRIC_GUIDE_BITS, 32) for s in specs] or [np.zeros(1, np.int32)]),
             delays,
@@ -122,7 +139,7 @@ class PopulationKernelRunner(Runner):
         n_static = len(self._static) + 1 + len(self._tables)  # + stim
         aliases = {n_static + i: i for i in range(5)}
         op, n_words, deliver = self._op, self.net.n_words, self.deliver
-        scratch = max(1, int(self._tables[4].shape[0])) * self._row_capacity()  # rows x capacity
+        scratch = int(self._tables[4].shape[0]) * self._row_capacity()  # rows x capacity
 
         def call(static, stim, tables, state):
             n_steps = stim.shape[0]
