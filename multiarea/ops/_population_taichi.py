@@ -184,7 +184,8 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neur
 @ti.func
 def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: ti.template(),
                  poisson: ti.template(), word_pop: ti.template(), stim: ti.template(), y: ti.template(),
-                 i_syn: ti.template(), left: ti.template(), ring: ti.template(), words: ti.template()):
+                 i_syn: ti.template(), left: ti.template(), ring: ti.template(), words: ti.template(),
+                 cmix: ti.template()):
     q = word_pop[w]
     n_neurons = y.shape[0]
     first, size = pop_i[q, 3], pop_i[q, 4]
@@ -206,7 +207,7 @@ def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: t
         a_ex, a_in = ring[slot_base + n], ring[inh_offset + slot_base + n]
         if has_drive:
             count = _alias(poisson, pop_i[q, 7], poisson_bits,
-                           _draw(step_key, ti.cast(local, _U32)) >> _U32(1))
+                           _mix32(step_key ^ cmix[local]) >> _U32(1))
             if w_drive > 0.0:
                 a_ex = _fma32(ti.cast(count, _F32), w_drive, a_ex)
             else:
@@ -246,7 +247,7 @@ def population_step(
         delay_alias: ti.types.ndarray(dtype=_U32, ndim=1),   # flat alias tables of delay - 1
         row_counts: ti.types.ndarray(dtype=_I32, ndim=1),    # flat synapses per pre (counted rules)
         row_starts: ti.types.ndarray(dtype=_U32, ndim=1),    # flat first slot per pre (in-degree)
-        cmix: ti.types.ndarray(dtype=_U32, ndim=1),          # (3 L + 3,) mix32(c) for every counter of a row
+        cmix: ti.types.ndarray(dtype=_U32, ndim=1),          # mix32(c) for every counter of a row and neuron of a population
         y_in: ti.types.ndarray(dtype=_F32, ndim=1), i_syn_in: ti.types.ndarray(dtype=_F32, ndim=2),
         left_in: ti.types.ndarray(dtype=_I32, ndim=1), ring_in: ti.types.ndarray(dtype=_F32, ndim=1),
         clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
@@ -296,7 +297,8 @@ def population_step(
                     if k < n_call:
                         t = t0 + s
                         for w in range(pop_i[q, 5], pop_i[q, 5] + (pop_i[q, 4] + 31) // 32):
-                            _update_word(w, t, k, pop_f, pop_i, poisson, word_pop, stim, y, i_syn, left, ring, words)
+                            _update_word(w, t, k, pop_f, pop_i, poisson, word_pop, stim, y, i_syn, left, ring, words,
+                                         cmix)
                         slot_t = t % n_slots
                         for n in range(pop_i[q, 3], pop_i[q, 3] + pop_i[q, 4]):
                             ring[slot_t * n_neurons + n] = 0.0

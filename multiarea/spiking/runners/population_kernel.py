@@ -120,7 +120,7 @@ class PopulationKernelRunner(Runner):
             geometric,
             np.concatenate([_guide(s.geometric, _plan.GEOMETRIC_GUIDE_BITS, 32) for s in specs] or [np.zeros(1, np.int32)]),
             delays,
-            counts, starts, _rng.mix32(np.arange(3 * self._row_capacity() + 3, dtype=np.uint32))))
+            counts, starts, _rng.mix32(np.arange(max(3 * self._row_capacity() + 3, sizes.max()), dtype=np.uint32))))
         self._op = ops.XLACustomOp(cpu_kernel=kernel.population_step, name="population_step",
                                    zero_outputs=False)
         self.steps_per_call = min(STEPS_PER_CALL, max(1, _WORD_BYTES_PER_CALL // (4 * net.n_words)))
