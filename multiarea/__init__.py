@@ -19,6 +19,16 @@ The Joglekar et al. (2018) rate model, a ConnectomeRNN on the same anatomy::
     rate = ma.joglekar2018.rate_model.load_rate_model("strong-gba")
     run = rate.simulate()                     # V1 pulse; run.peaks(): (1, 29) Hz
 
+Networks of any named populations (NEST's iaf_psc_exp, connection rules,
+Poisson drive) on their own whole-step kernel; the cortical microcircuit::
+
+    net = ma.PopulationNetwork([ma.Population("E", 800, ma.IafPscExp())],
+                               [ma.Connection("E", "E", ma.FixedTotalNumber(8000), 87.8, 1.5)],
+                               [ma.PoissonDrive("E", 16000.0, 87.8)])
+    record = ma.simulate_populations(net, 1000.0)
+    ma.analysis.population_statistics(record)
+    net = ma.potjans2014.build_network(scale=1.0)   # 77,169 neurons, ~3e8 synapses
+
 Activation fitting (``ma.fitting``) on a ``LayeredConnectomeNet`` or a
 ``ConnectomeRNN.activation_model(...)``::
 
@@ -31,20 +41,25 @@ Activation fitting (``ma.fitting``) on a ``LayeredConnectomeNet`` or a
 import taichi  # noqa: F401  isort: skip
 
 # The layers, lowest first (imports only run downwards): data, ops -> projections
-# -> spiking, rate -> fitting -> model packages (joglekar2018) -> cli.
-from . import data, ops, projections, spiking, rate, fitting, joglekar2018
+# -> spiking, rate -> fitting -> model packages (joglekar2018, potjans2014) -> cli.
+from . import data, ops, projections, spiking, rate, fitting, joglekar2018, potjans2014
 from .data import io
 from .fitting import activation_frames
 from .joglekar2018 import rate_fit, rate_model as joglekar_rate
-from .projections import CSR, FixedProb, Lognormal, Normal, Projection, Value, connectome, initializers
+from .projections import (CSR, FixedIndegree, FixedProb, FixedProbability, FixedTotalNumber, Lognormal, Normal,
+                          Projection, TruncatedNormal, Value, connectome, initializers, rules)
 from .rate import ConnectomeRNN, LayeredConnectomeNet, fly_visual_rnn
-from .spiking import (LIF, Area, Model, MultiAreaNetwork, SpikeRecord, StepInput, analysis, available_models,
-                      load_model, simulate)
+from .spiking import (LIF, Area, Connection, IafPscExp, Model, MultiAreaNetwork, PoissonDrive, Population,
+                      PopulationNetwork, PopulationRecord, SpikeRecord, StepInput, analysis, available_models,
+                      dump_population_network, load_model, load_population_network, simulate, simulate_populations)
 from .spiking.runners import sharded as sharding
 
 __version__ = "0.1.0"
 
-__all__ = ["data", "ops", "projections", "spiking", "rate", "fitting", "joglekar2018",
+__all__ = ["data", "ops", "projections", "spiking", "rate", "fitting", "joglekar2018", "potjans2014", "rules",
+           "IafPscExp", "Population", "Connection", "PoissonDrive", "PopulationNetwork", "PopulationRecord",
+           "simulate_populations", "load_population_network", "dump_population_network", "FixedProbability",
+           "FixedTotalNumber", "FixedIndegree", "TruncatedNormal",
            "activation_frames", "analysis", "connectome", "initializers", "io", "sharding",
            "joglekar_rate", "rate_fit",
            "ConnectomeRNN", "fly_visual_rnn", "LayeredConnectomeNet",

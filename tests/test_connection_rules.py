@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from multiarea.ops import _synapse_stream as stream
-from multiarea.projections.rules import (FixedIndegree, FixedProbability, FixedTotalNumber, Normal,
+from multiarea.projections.rules import (FixedIndegree, FixedProbability, FixedTotalNumber, TruncatedNormal,
                                          row_spec)
 
 DT = 0.1
@@ -70,7 +70,7 @@ def test_fixed_probability_counts(p):
 
 
 def test_normal_weights_redrawn_to_keep_the_sign():
-    w = Normal.sign_kept(-1.0, 0.8)  # ~11 % of the untruncated mass is positive: redrawn
+    w = TruncatedNormal.sign_kept(-1.0, 0.8)  # ~11 % of the untruncated mass is positive: redrawn
     _, _, _, weight = _all_synapses(_spec(FixedTotalNumber(80_000), weight=w))
     assert weight.max() <= 0
     truth = stats.truncnorm(-np.inf, (0 - -1.0) / 0.8, loc=-1.0, scale=0.8)
@@ -86,7 +86,7 @@ def test_constant_weight_and_delay():
 
 def test_normal_delays_redrawn_below_the_bound_then_rounded():
     mean, sd = 1.5, 0.75
-    _, _, delay, _ = _all_synapses(_spec(FixedTotalNumber(100_000), delay=Normal(mean, sd)))
+    _, _, delay, _ = _all_synapses(_spec(FixedTotalNumber(100_000), delay=TruncatedNormal(mean, sd)))
     assert delay.min() >= 1
     low = 0.5 * DT  # the default bound: no delay rounds to 0 steps
     k = np.arange(1, delay.max() + 1)
@@ -100,9 +100,9 @@ def test_normal_delays_redrawn_below_the_bound_then_rounded():
 
 
 def test_the_stream_is_a_pure_function_of_its_key():
-    a = stream.row_synapses(_spec(FixedTotalNumber(5000), weight=Normal(1, 0.1)), 17)
-    b = stream.row_synapses(_spec(FixedTotalNumber(5000), weight=Normal(1, 0.1)), 17)
-    c = stream.row_synapses(_spec(FixedTotalNumber(5000), weight=Normal(1, 0.1), seed=6), 17)
+    a = stream.row_synapses(_spec(FixedTotalNumber(5000), weight=TruncatedNormal(1, 0.1)), 17)
+    b = stream.row_synapses(_spec(FixedTotalNumber(5000), weight=TruncatedNormal(1, 0.1)), 17)
+    c = stream.row_synapses(_spec(FixedTotalNumber(5000), weight=TruncatedNormal(1, 0.1), seed=6), 17)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     assert not np.array_equal(a[0], c[0])
 
@@ -119,12 +119,12 @@ def test_fma32_is_correctly_rounded():
     (lambda: FixedProbability(-0.1), r"p must be in \[0, 1\]"),
     (lambda: FixedTotalNumber(-3), r"n must be >= 0, got -3"),
     (lambda: FixedIndegree(-1), r"k must be >= 0, got -1"),
-    (lambda: Normal(1.0, -0.5), r"sd must be >= 0"),
-    (lambda: Normal(1.0, 0.1, low=2.0, high=1.0), r"low <= high"),
-    (lambda: Normal(1.0, 0.1, low=5.0), r"almost no mass"),
+    (lambda: TruncatedNormal(1.0, -0.5), r"sd must be >= 0"),
+    (lambda: TruncatedNormal(1.0, 0.1, low=2.0, high=1.0), r"low <= high"),
+    (lambda: TruncatedNormal(1.0, 0.1, low=5.0), r"almost no mass"),
     (lambda: _spec(FixedTotalNumber(10), delay=0.02), r"delay must be >= dt / 2 = 0.05 ms .*got 0.02 ms"),
     (lambda: _spec(FixedTotalNumber(10), delay=-1.0), r"delay must be >= dt / 2"),
-    (lambda: _spec(FixedTotalNumber(10), delay=Normal(1.0, 0.5, low=0.01)), r"below dt / 2"),
+    (lambda: _spec(FixedTotalNumber(10), delay=TruncatedNormal(1.0, 0.5, low=0.01)), r"below dt / 2"),
     (lambda: _spec(FixedTotalNumber(10), n_pre=0), r"n_pre must be"),
 ])
 def test_bad_rules_raise_value_errors(make, match):

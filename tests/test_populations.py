@@ -7,7 +7,7 @@ import brainpy as bp
 import numpy as np
 import pytest
 
-from multiarea.projections.rules import FixedIndegree, FixedProbability, FixedTotalNumber, Normal
+from multiarea.projections.rules import FixedIndegree, FixedProbability, FixedTotalNumber, TruncatedNormal
 from multiarea.spiking import populations
 from multiarea.spiking.iaf_psc_exp import IafPscExp
 from multiarea.spiking.populations import Connection, PoissonDrive, Population, PopulationNetwork
@@ -74,15 +74,15 @@ def test_poisson_drive_mean_matches_campbell():
 
 def _test_network(seed=2):
     exc, inh = NEURON, NEURON.replace(tau_syn_in=1.0, t_ref=1.0)
-    pops = [Population("E", 300, exc, area="A1", V_init=Normal(-58, 8)),
-            Population("I", 90, inh, area="A1", V_init=Normal(-58, 8)),
+    pops = [Population("E", 300, exc, area="A1", V_init=TruncatedNormal(-58, 8)),
+            Population("I", 90, inh, area="A1", V_init=TruncatedNormal(-58, 8)),
             Population("E", 200, exc.replace(I_e=420.0), area="A2", V_init=-60.0)]
-    w_e, w_i = Normal.sign_kept(90.0, 9.0), Normal.sign_kept(-360.0, 36.0)
-    conns = [Connection("A1/E", "A1/E", FixedTotalNumber(4000), w_e, Normal(1.5, 0.75)),
-             Connection("A1/E", "A1/I", FixedIndegree(15), w_e, Normal(1.5, 0.75)),
-             Connection("A1/I", "A1/E", FixedProbability(0.1), w_i, Normal(0.75, 0.375)),
+    w_e, w_i = TruncatedNormal.sign_kept(90.0, 9.0), TruncatedNormal.sign_kept(-360.0, 36.0)
+    conns = [Connection("A1/E", "A1/E", FixedTotalNumber(4000), w_e, TruncatedNormal(1.5, 0.75)),
+             Connection("A1/E", "A1/I", FixedIndegree(15), w_e, TruncatedNormal(1.5, 0.75)),
+             Connection("A1/I", "A1/E", FixedProbability(0.1), w_i, TruncatedNormal(0.75, 0.375)),
              Connection("A1/I", "A1/I", FixedTotalNumber(900), w_i, 0.8),
-             Connection("A1/E", "A2/E", FixedProbability(0.05), Normal(60.0, 30.0), Normal(3.0, 1.0, low=1.0)),
+             Connection("A1/E", "A2/E", FixedProbability(0.05), TruncatedNormal(60.0, 30.0), TruncatedNormal(3.0, 1.0, low=1.0)),
              Connection("A2/E", "A1/E", FixedIndegree(5), 70.0, 2.5)]
     drives = [PoissonDrive("A1/E", 16000.0, 87.8, 1.5), PoissonDrive("A1/I", 15000.0, 87.8, 1.0),
               PoissonDrive("A2/E", 4000.0, -40.0, 0.7)]

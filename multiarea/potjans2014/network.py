@@ -5,7 +5,7 @@ v1.0; ``docs/nest_semantics.md``), from the parameters of
 ``models/potjans2014.toml`` (:mod:`multiarea.potjans2014.parameters`):
 8 ``iaf_psc_exp`` populations (L23E ... L6I) in one area, every (target,
 source) pair connected by ``FixedTotalNumber`` with multapses and autapses,
-weights ``Normal(w, 0.1 |w|)`` redrawn to keep their sign, delays ``Normal(d,
+weights ``TruncatedNormal(w, 0.1 |w|)`` redrawn to keep their sign, delays ``TruncatedNormal(d,
 0.5 d)`` redrawn below ``0.5 dt`` (1.5 ms from E, 0.75 ms from I), and the
 background either Poisson (``bg_rate x K_ext`` per neuron, 1.5 ms delay; the
 published model's) or DC (``I_e``; v1.0's default).  ``scale < 1`` scales
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data._paths import models_dir
-from ..projections.rules import FixedTotalNumber, Normal
+from ..projections.rules import FixedTotalNumber, TruncatedNormal
 from ..spiking.iaf_psc_exp import IafPscExp
 from ..spiking.populations import Connection, PoissonDrive, Population, PopulationNetwork
 from . import parameters
@@ -59,12 +59,12 @@ def build_network(scale: float = 1.0, background: str = "poisson", seed: int = 5
                        V_th=params["V_th"], V_reset=params["V_reset"])
     V0_mean, V0_sd = parameters.initial_potentials(params)
     pops = [Population(name, int(n[i]), neuron.replace(I_e=float(I_e[i])), area=AREA,
-                       V_init=Normal(float(V0_mean[i]), float(V0_sd[i])))
+                       V_init=TruncatedNormal(float(V0_mean[i]), float(V0_sd[i])))
             for i, name in enumerate(names)]
     key = [p.key for p in pops]
     conns = [Connection(key[s], key[t], FixedTotalNumber(int(syn[t, s])),
-                        Normal.sign_kept(float(w[t, s]), float(w_sd[t, s])),
-                        Normal(float(d[t, s]), float(d_sd[t, s]), low=low))
+                        TruncatedNormal.sign_kept(float(w[t, s]), float(w_sd[t, s])),
+                        TruncatedNormal(float(d[t, s]), float(d_sd[t, s]), low=low))
              for t in range(len(names)) for s in range(len(names)) if syn[t, s] > 0]
     drives = []
     if poisson:

@@ -8,11 +8,16 @@ spiking and rate networks.
 * :mod:`.projection`: :class:`Projection`, applied as ``events(spikes)`` or
   ``matvec(rates)``;
 * :mod:`.connectome`: connectomes in any common form, typed random
-  connectomes, projections into / out of neuron subsets.
+  connectomes, projections into / out of neuron subsets;
+* :mod:`.rules`: the connection rules of population networks
+  (:class:`FixedProbability`, :class:`FixedTotalNumber`,
+  :class:`FixedIndegree`) and :class:`TruncatedNormal` weights and delays.
 """
-from . import connectome, initializers
+from . import connectome, initializers, rules
 from .connectivity import CSR, FixedProb
 from .initializers import Lognormal, Normal, Value
 from .projection import Projection
+from .rules import FixedIndegree, FixedProbability, FixedTotalNumber, TruncatedNormal
 
-__all__ = ["connectome", "initializers", "CSR", "FixedProb", "Lognormal", "Normal", "Value", "Projection"]
+__all__ = ["connectome", "initializers", "rules", "FixedIndegree", "FixedProbability", "FixedTotalNumber",
+           "TruncatedNormal", "CSR", "FixedProb", "Lognormal", "Normal", "Value", "Projection"]

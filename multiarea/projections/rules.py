@@ -13,7 +13,7 @@ The rules NEST users know, all just-in-time (never stored; see
   uniform pre neurons, multapses and autapses allowed (NEST
   ``fixed_indegree`` with its defaults).
 
-Weights and delays are a constant or a :class:`Normal` redrawn outside its
+Weights and delays are a constant or a :class:`TruncatedNormal` redrawn outside its
 bounds (NEST 3's ``nest.math.redraw``; NEST 2's ``normal_clipped`` also
 redraws, on the open interval, which differs only on a set of measure zero).
 """
@@ -27,11 +27,12 @@ from .. import _checks
 from ..ops import _synapse_stream as stream
 from ..ops import _tables
 
-__all__ = ["FixedProbability", "FixedTotalNumber", "FixedIndegree", "Normal", "row_spec"]
+__all__ = ["FixedProbability", "FixedTotalNumber", "FixedIndegree", "TruncatedNormal", "row_spec"]
 
 
-class Normal:
-    """A normal distribution redrawn outside ``[low, high]``.
+class TruncatedNormal:
+    """A normal distribution truncated to ``[low, high]``: a draw outside is
+    redrawn (NEST 3's ``nest.math.redraw(nest.random.normal(...))``).
 
     Args:
         mean, sd: mean and standard deviation (units of the quantity: pA or
@@ -48,15 +49,15 @@ class Normal:
         self.sd = _checks.nonnegative_float("sd", sd)
         self.low, self.high = float(low), float(high)
         if math.isnan(self.low) or math.isnan(self.high) or self.low > self.high:
-            raise ValueError(f"Normal bounds must satisfy low <= high, got low={low!r}, high={high!r}")
+            raise ValueError(f"TruncatedNormal bounds must satisfy low <= high, got low={low!r}, high={high!r}")
         if self.sd == 0 and not self.low <= self.mean <= self.high:
-            raise ValueError(f"Normal(mean={mean}, sd=0) lies outside [low, high] = [{low}, {high}]")
+            raise ValueError(f"TruncatedNormal(mean={mean}, sd=0) lies outside [low, high] = [{low}, {high}]")
         if self.sd > 0 and (self.high < self.mean - 4 * self.sd or self.low > self.mean + 4 * self.sd):
-            raise ValueError(f"Normal(mean={mean}, sd={sd}) has almost no mass in [{low}, {high}]: "
+            raise ValueError(f"TruncatedNormal(mean={mean}, sd={sd}) has almost no mass in [{low}, {high}]: "
                              "redrawing would not end")
 
     @classmethod
-    def sign_kept(cls, mean: float, sd: float) -> "Normal":
+    def sign_kept(cls, mean: float, sd: float) -> "TruncatedNormal":
         """Weights of one sign: redrawn on ``[0, inf)`` for ``mean >= 0``,
         ``(-inf, 0]`` otherwise (how the reference implementations of the
         microcircuit and the multi-area model keep the sign in NEST 3)."""
@@ -64,7 +65,7 @@ class Normal:
         return cls(mean, sd, low=0.0) if mean >= 0 else cls(mean, sd, high=0.0)
 
     def __repr__(self):
-        return f"Normal(mean={self.mean}, sd={self.sd}, low={self.low}, high={self.high})"
+        return f"TruncatedNormal(mean={self.mean}, sd={self.sd}, low={self.low}, high={self.high})"
 
 
 class FixedProbability:
@@ -116,16 +117,16 @@ def _nonnegative_int(name, value) -> int:
 
 
 def _weight_params(weight):
-    if isinstance(weight, Normal):
+    if isinstance(weight, TruncatedNormal):
         return weight.mean, weight.sd, weight.low, weight.high
     w = _checks.finite_float("weight", weight)
     return w, 0.0, -math.inf, math.inf
 
 
 def _delay_table(delay, dt: float) -> np.ndarray:
-    if isinstance(delay, Normal):
+    if isinstance(delay, TruncatedNormal):
         if delay.high != math.inf:
-            raise ValueError(f"a delay Normal must not have an upper bound, got high={delay.high}")
+            raise ValueError(f"a delay TruncatedNormal must not have an upper bound, got high={delay.high}")
         low = 0.5 * dt if delay.low == -math.inf else delay.low
         if delay.sd == 0:
             return _delay_table(delay.mean, dt)
@@ -149,9 +150,9 @@ def row_spec(rule, n_pre: int, n_post: int, *, seed: int, proj_id: int, dt: floa
         n_pre, n_post: population sizes.
         seed, proj_id: the connectivity key.
         dt: time step (ms).
-        weight: a float or :class:`Normal` (pA for current synapses, mV for
+        weight: a float or :class:`TruncatedNormal` (pA for current synapses, mV for
             delta synapses).
-        delay: a float (ms) or :class:`Normal` (ms; redrawn below its ``low``,
+        delay: a float (ms) or :class:`TruncatedNormal` (ms; redrawn below its ``low``,
             default ``dt / 2``).
     """
     if not isinstance(rule, (FixedProbability, FixedTotalNumber, FixedIndegree)):

@@ -8,6 +8,16 @@
   behind one interface;
 * :mod:`.simulation` (:func:`simulate`) and :mod:`.recording` (:class:`SpikeRecord`);
 * :mod:`.analysis`: rates, propagation, plots.
+
+Networks of any named populations with exponential current synapses (NEST's
+``iaf_psc_exp``), run on their own whole-step kernel:
+
+* :mod:`.iaf_psc_exp` (:class:`IafPscExp`) and :mod:`.populations`
+  (:class:`Population`, :class:`Connection`, :class:`PoissonDrive`,
+  :class:`PopulationNetwork`);
+* :mod:`.population_file`: TOML <-> network;
+* :mod:`.population_record` (:class:`PopulationRecord`,
+  :func:`simulate_populations`) and :mod:`.population_run`.
 """
 from . import analysis, runners
 from .inputs import StepInput
@@ -16,6 +26,13 @@ from .network import Area, MultiAreaNetwork
 from .neurons import LIF
 from .recording import SpikeRecord
 from .simulation import simulate
+from .iaf_psc_exp import IafPscExp
+from .population_file import dump_population_network, load_population_network
+from .population_record import PopulationRecord, simulate_populations
+from .population_run import run_population_network
+from .populations import Connection, PoissonDrive, Population, PopulationNetwork
 
 __all__ = ["analysis", "runners", "StepInput", "Model", "available_models", "load_model", "Area",
-           "MultiAreaNetwork", "LIF", "SpikeRecord", "simulate"]
+           "MultiAreaNetwork", "LIF", "SpikeRecord", "simulate", "IafPscExp", "Population", "Connection",
+           "PoissonDrive", "PopulationNetwork", "PopulationRecord", "simulate_populations", "run_population_network",
+           "load_population_network", "dump_population_network"]

@@ -40,7 +40,7 @@ import math
 import tomllib
 from pathlib import Path
 
-from ..projections.rules import FixedIndegree, FixedProbability, FixedTotalNumber, Normal
+from ..projections.rules import FixedIndegree, FixedProbability, FixedTotalNumber, TruncatedNormal
 from .iaf_psc_exp import IafPscExp
 from .populations import Connection, PoissonDrive, Population, PopulationNetwork
 
@@ -74,8 +74,8 @@ def _normal(value, where: str):
     if value.get("sign_kept"):
         if "low" in value or "high" in value:
             raise ValueError(f"{where}: give either sign_kept or low/high, not both")
-        return Normal.sign_kept(value["mean"], value["sd"])
-    return Normal(value["mean"], value["sd"], value.get("low", -math.inf), value.get("high", math.inf))
+        return TruncatedNormal.sign_kept(value["mean"], value["sd"])
+    return TruncatedNormal(value["mean"], value["sd"], value.get("low", -math.inf), value.get("high", math.inf))
 
 
 def load_population_network(path) -> PopulationNetwork:
@@ -136,7 +136,7 @@ def load_population_network(path) -> PopulationNetwork:
 
 
 def _value(v) -> str:
-    if isinstance(v, Normal):
+    if isinstance(v, TruncatedNormal):
         parts = [f"mean = {_value(v.mean)}", f"sd = {_value(v.sd)}"]
         parts += [f"low = {_value(v.low)}"] if v.low != -math.inf else []
         parts += [f"high = {_value(v.high)}"] if v.high != math.inf else []
@@ -164,7 +164,7 @@ def dump_population_network(net: PopulationNetwork, path) -> Path:
         lines += ["[[population]]"] + ([f"area = {_value(p.area)}"] if p.area is not None else [])
         lines += [f"name = {_value(p.name)}", f"size = {int(p.size)}", f'neuron = "{neuron_names[params]}"',
                   f"I_e = {_value(float(p.neuron.I_e))}"]
-        lines += [f"V_init = {_value(p.V_init if isinstance(p.V_init, Normal) else float(p.V_init))}"] \
+        lines += [f"V_init = {_value(p.V_init if isinstance(p.V_init, TruncatedNormal) else float(p.V_init))}"] \
             if p.V_init is not None else []
         lines.append("")
     for c in net.connections:
@@ -172,8 +172,8 @@ def dump_population_network(net: PopulationNetwork, path) -> Path:
                 FixedIndegree: ("fixed_indegree", "k")}[type(c.rule)]
         lines += ["[[connection]]", f"pre = {_value(c.pre)}", f"post = {_value(c.post)}",
                   f"rule = {{ {rule[0]} = {_value(getattr(c.rule, rule[1]))} }}",
-                  f"weight = {_value(c.weight if isinstance(c.weight, Normal) else float(c.weight))}",
-                  f"delay = {_value(c.delay if isinstance(c.delay, Normal) else float(c.delay))}", ""]
+                  f"weight = {_value(c.weight if isinstance(c.weight, TruncatedNormal) else float(c.weight))}",
+                  f"delay = {_value(c.delay if isinstance(c.delay, TruncatedNormal) else float(c.delay))}", ""]
     for d in net.drives:
         lines += ["[[drive]]", f"target = {_value(d.target)}", f"rate_hz = {_value(float(d.rate_hz))}",
                   f"weight = {_value(float(d.weight))}", f"delay = {_value(float(d.delay))}", ""]

@@ -6,8 +6,8 @@ The user's vocabulary, one class each (NEST's, one to one):
   in an area, with its initial membrane potentials;
 * :class:`Connection` — a projection from one population to another (within
   or between areas): a rule (``FixedProbability``, ``FixedTotalNumber``,
-  ``FixedIndegree``), a weight (pA, constant or ``Normal``) and a delay (ms,
-  constant or ``Normal``);
+  ``FixedIndegree``), a weight (pA, constant or ``TruncatedNormal``) and a delay (ms,
+  constant or ``TruncatedNormal``);
 * :class:`PoissonDrive` — independent Poisson spike trains into every neuron
   of a population (NEST's ``poisson_generator``: a fresh count per target per
   step), generated from a counter-based RNG, so runs are reproducible and do
@@ -42,7 +42,7 @@ from scipy.stats import poisson
 from .. import _checks
 from ..ops import _rng, _tables
 from ..ops import _synapse_stream as stream
-from ..projections.rules import Normal, row_spec
+from ..projections.rules import TruncatedNormal, row_spec
 from .iaf_psc_exp import IafPscExp
 
 __all__ = ["Population", "Connection", "PoissonDrive", "PopulationNetwork", "REFERENCE_MAX_SYNAPSES"]
@@ -70,7 +70,7 @@ class Population:
         size: number of neurons (>= 1).
         neuron: an :class:`IafPscExp`.
         area: area name, or None.
-        V_init: initial membrane potential (mV): a float, or a :class:`Normal`
+        V_init: initial membrane potential (mV): a float, or a :class:`TruncatedNormal`
             (drawn per neuron, not redrawn unless it has bounds).
     """
     name: str
@@ -87,7 +87,7 @@ class Population:
             raise ValueError(f"population {self.key!r}: size must be an int >= 1, got {self.size!r}")
         if not isinstance(self.neuron, IafPscExp):
             raise TypeError(f"population {self.key!r}: neuron must be an IafPscExp, got {self.neuron!r}")
-        if self.V_init is not None and not isinstance(self.V_init, Normal):
+        if self.V_init is not None and not isinstance(self.V_init, TruncatedNormal):
             _checks.finite_float(f"population {self.key!r}: V_init", self.V_init)
 
     @property
@@ -103,9 +103,9 @@ class Connection:
     Args:
         pre, post: population keys (``"area/name"`` or ``"name"``).
         rule: a connection rule (``multiarea.projections.rules``).
-        weight: pA per spike, a float or ``Normal`` (positive: excitatory
+        weight: pA per spike, a float or ``TruncatedNormal`` (positive: excitatory
             receptor, else inhibitory, per synapse as NEST 3 routes it).
-        delay: ms, a float or ``Normal`` (redrawn below ``dt / 2`` unless it
+        delay: ms, a float or ``TruncatedNormal`` (redrawn below ``dt / 2`` unless it
             sets ``low``).
     """
     pre: str
@@ -262,7 +262,7 @@ class PopulationNetwork(bp.DynamicalSystem):
         out = []
         for i, p in enumerate(self.populations):
             v = p.neuron.E_L if p.V_init is None else p.V_init
-            if isinstance(v, Normal):
+            if isinstance(v, TruncatedNormal):
                 rng = np.random.Generator(np.random.Philox(key=[self.seed, i]))
                 x = rng.normal(v.mean, v.sd, p.size)
                 bad = (x < v.low) | (x > v.high)
