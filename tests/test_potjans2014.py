@@ -93,3 +93,19 @@ def test_statistics_on_known_spike_trains():
         record.population("b/E")
     with pytest.raises(FileNotFoundError, match="no spike file at"):
         PopulationRecord.load("/nonexistent/spikes.npz")
+
+
+def test_seed_sweep_example(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "potjans2014_seeds.py"
+    spec = importlib.util.spec_from_file_location("potjans2014_seeds", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    assert example.main(["--seeds", "0-1", "--scale", "0.02", "--transient", "20", "--duration", "100",
+                         "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "seeds.csv")
+    assert sorted(set(table.seed)) == [0, 1] and len(table) == 16
+    assert not table[table.seed == 0].rate_hz.equals(table[table.seed == 1].rate_hz.reset_index(drop=True))
+    assert "rel_diff" in capsys.readouterr().out
