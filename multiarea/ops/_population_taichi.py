@@ -92,16 +92,17 @@ def _counter_mix(c: ti.u32, cmix: ti.template()) -> ti.u32:
 @ti.func
 def _weight(rk: ti.u32, c: ti.u32, mean: ti.f32, sd: ti.f32, low: ti.f32, high: ti.f32,
             normal: ti.template(), cmix: ti.template()) -> ti.f32:
-    """Weight of synapse ``c``: ``fma32(z, sd, mean)``, redrawn outside [low, high]."""
+    """Weight of synapse ``c``: ``z * sd + mean`` in float32 (two roundings:
+    these kernels are compiled without FMA contraction), redrawn outside [low, high]."""
     w = mean
     if sd != 0.0:
         counter = _U32(3) * c + _U32(2)
         u = _mix32(rk ^ _counter_mix(counter, cmix))
-        w = _fma32(normal[ti.cast(u >> _U32(32 - _rng.NOISE_BITS), _I32)], sd, mean)
+        w = normal[ti.cast(u >> _U32(32 - _rng.NOISE_BITS), _I32)] * sd + mean
         attempt = _U32(1)
         while w < low or w > high:
             u = _draw(_mix32(rk ^ _mix32(_U32(_REDRAW_SALT) + attempt)), counter)
-            w = _fma32(normal[ti.cast(u >> _U32(32 - _rng.NOISE_BITS), _I32)], sd, mean)
+            w = normal[ti.cast(u >> _U32(32 - _rng.NOISE_BITS), _I32)] * sd + mean
             attempt += _U32(1)
     return w
 

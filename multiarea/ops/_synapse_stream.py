@@ -25,15 +25,16 @@ Draws of synapse ``k`` (``draw = _rng.draw``):
 * ``b_k = draw(rk, 3k + 1)``: the delay in steps, ``1 +`` the outcome of the
   top 31 bits in the projection's alias table (``_tables.alias_table`` of the
   delay distribution of ``_tables.delay_table``; exact, branch-free).
-* ``c_k = draw(rk, 3k + 2)``: the weight ``fma32(z, sd, mean)`` with ``z =
-  normal_table[c_k >> 16]`` (the 65,536-level normal of ``_rng``); a weight
-  outside ``[low, high]`` is redrawn (NEST's ``redraw``), attempt ``j``
-  using ``draw(redraw_key(rk, j), 3k + 2)``.  Lemire rejections redraw the
-  same way with counter ``3k``.
+* ``c_k = draw(rk, 3k + 2)``: the weight ``z * sd + mean`` in float32 (the
+  product rounded, then the sum) with ``z = normal_table[c_k >> 16]`` (the
+  65,536-level normal of ``_rng``); a weight outside ``[low, high]`` is
+  redrawn (NEST's ``redraw``), attempt ``j`` using ``draw(redraw_key(rk, j),
+  3k + 2)``.  Lemire rejections redraw the same way with counter ``3k``.
 
-Everything but the weight's fused multiply-add is integer arithmetic, and that
-one is correctly rounded (:func:`fma32`), so every backend produces the same
-synapses bit for bit.
+Everything but the weight is integer arithmetic, and the weight is two
+correctly rounded float32 operations, so every backend produces the same
+synapses bit for bit.  (:func:`fma32` is the exact fused multiply-add the
+neuron update's reference and kernel share.)
 """
 from __future__ import annotations
 
@@ -201,8 +202,8 @@ def _weights(spec: RowSpec, rk, k) -> np.ndarray:
     table = _rng.normal_table()
 
     def weight(draws):
-        return fma32(table[(draws >> _U32(32 - _rng.NOISE_BITS)).astype(np.int64)], spec.weight_sd,
-                     spec.weight_mean)
+        z = table[(draws >> _U32(32 - _rng.NOISE_BITS)).astype(np.int64)]
+        return (z * spec.weight_sd).astype(np.float32) + spec.weight_mean  # float32: two roundings
 
     def inside(draws):
         w = weight(draws)
