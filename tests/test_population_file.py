@@ -57,3 +57,15 @@ def test_bad_files_name_the_problem(tmp_path, text, match):
 def test_missing_file_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match="no population model file at .*nowhere.toml"):
         load_population_network(tmp_path / "nowhere.toml")
+
+
+def test_noise_drive_round_trip(tmp_path):
+    import multiarea as ma
+
+    net = ma.PopulationNetwork([ma.Population("E", 50, ma.IafPscExp(I_e=300.0))],
+                               drives=[ma.NoiseDrive("E", 10.0, 200.0)], dt=0.1, seed=5)
+    path = dump_population_network(net, tmp_path / "noise.toml")
+    assert "[[noise]]" in path.read_text()
+    again = load_population_network(path)
+    words = PopulationKernelRunner(net).run(300)
+    assert words.any() and np.array_equal(words, PopulationKernelRunner(again).run(300))

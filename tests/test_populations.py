@@ -139,6 +139,9 @@ def test_population_keys_and_layout():
      ValueError, r"connection 0 \(A1/E -> A1/I\): delay must be >= dt / 2"),
     (lambda p, c, d: PopulationNetwork(p, drives=[PoissonDrive("A1/E", 10.0, 1.0)] * 2), ValueError,
      "more than one PoissonDrive"),
+    (lambda p, c, d: PopulationNetwork(p, drives=[populations.NoiseDrive("A1/E", 0.0, -1.0)]), ValueError,
+     r"NoiseDrive 'A1/E': std must be >= 0"),
+    (lambda p, c, d: PopulationNetwork(p, drives=["noise"]), TypeError, "PoissonDrive or NoiseDrive"),
     (lambda p, c, d: PopulationNetwork(p, drives=[PoissonDrive("A1/E", -1.0, 1.0)]), ValueError,
      "rate_hz must be >= 0"),
     (lambda p, c, d: PopulationNetwork(p, drives=[PoissonDrive("B", 1.0, 1.0)]), ValueError,
@@ -162,3 +165,32 @@ def test_reference_refuses_networks_too_large_to_store(monkeypatch):
     net = PopulationNetwork([Population("E", 100, NEURON)], [Connection("E", "E", FixedTotalNumber(5000), 1.0)])
     with pytest.raises(ValueError, match="run it on the kernel"):
         net.synapses
+
+
+def test_white_noise_current_matches_the_discrete_ou_statistics():
+    """V under a white-noise current (no threshold) is the AR(1) process
+    y' = P22 y + P20 I: mean mu P20 / (1 - P22), variance sigma^2 P20^2 / (1 - P22^2)."""
+    mean, std = 100.0, 400.0
+    quiet = NEURON.replace(V_th=1000.0)
+    net = PopulationNetwork([Population("A", 2000, quiet)], drives=[populations.NoiseDrive("A", mean, std)], dt=DT,
+                            seed=4)
+    _, y = _reference(net, 1500)
+    P22, P20 = math.exp(-DT / NEURON.tau_m), NEURON.tau_m / NEURON.C_m * (1 - math.exp(-DT / NEURON.tau_m))
+    stationary = y[700:]
+    assert stationary.mean() == pytest.approx(mean * P20 / (1 - P22), rel=0.01)
+    assert stationary.var() == pytest.approx(std ** 2 * P20 ** 2 / (1 - P22 ** 2), rel=0.03)
+
+
+def test_kernel_matches_the_reference_with_white_noise():
+    def build():
+        net = _test_network()
+        return PopulationNetwork(net.populations, net.connections,
+                                 net.drives + (populations.NoiseDrive("A1/I", 20.0, 150.0),), dt=DT, seed=2)
+
+    ref_net = build()
+    ref_spikes, _ = _reference(ref_net, 300)
+    net = build()
+    runner = PopulationKernelRunner(net)
+    spikes = _words_to_spikes(runner.run(300), runner.word_neurons, net.num)
+    assert np.array_equal(spikes, ref_spikes)
+    assert np.array_equal(np.asarray(net.y.value), np.asarray(ref_net.y.value))

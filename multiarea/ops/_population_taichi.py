@@ -41,8 +41,10 @@ _U32, _I32, _F32, _U64 = ti.u32, ti.i32, ti.f32, ti.u64
 ITER_BITS = 12  #: the parallel loop's range is 2**ITER_BITS iterations
 
 # columns of the per-population and per-projection tables (see the runner)
-POP_F = ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta", "y_reset", "drive_weight")
-POP_I = ("ref_steps", "drive_steps", "drive_key", "first", "size", "first_word", "poisson_bits", "poisson_off")
+POP_F = ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta", "y_reset", "drive_weight",
+         "noise_mean", "noise_std")
+POP_I = ("ref_steps", "drive_steps", "drive_key", "first", "size", "first_word", "poisson_bits", "poisson_off",
+         "has_noise", "noise_key")
 PROJ_I = ("kind", "first_pre", "n_pre", "first_post", "n_post", "pre_word0", "geo_off", "geo_len",
           "alias_off", "alias_bits", "row_off", "indegree", "feistel_bits", "n_perm")
 PROJ_F = ("mean", "sd", "low", "high")
@@ -186,7 +188,7 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neur
 def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: ti.template(),
                  poisson: ti.template(), word_pop: ti.template(), stim: ti.template(), y: ti.template(),
                  i_syn: ti.template(), left: ti.template(), ring: ti.template(), words: ti.template(),
-                 cmix: ti.template()):
+                 cmix: ti.template(), normal: ti.template()):
     q = word_pop[w]
     n_neurons = y.shape[0]
     first, size = pop_i[q, 3], pop_i[q, 4]
@@ -200,7 +202,11 @@ def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: t
     w_drive = pop_f[q, 9]
     P22, P21ex, P21in, P11ex, P11in = pop_f[q, 0], pop_f[q, 1], pop_f[q, 2], pop_f[q, 3], pop_f[q, 4]
     theta, y_reset, ref_steps = pop_f[q, 7], pop_f[q, 8], pop_i[q, 0]
-    drive = (pop_f[q, 6] + stim[k, q]) * pop_f[q, 5]
+    I_base, P20 = pop_f[q, 6] + stim[k, q], pop_f[q, 5]
+    drive = I_base * P20  # + 0.0 noise: the same float
+    has_noise = pop_i[q, 8] != 0
+    noise_key = _mix32(ti.cast(pop_i[q, 9], _U32) ^ _mix32(ti.cast(t, _U32)))
+    noise_mean, noise_std = pop_f[q, 10], pop_f[q, 11]
     bits = _U32(0)
     local0 = 32 * (w - pop_i[q, 5])
     for local in range(local0, ti.min(local0 + 32, size)):
@@ -214,10 +220,14 @@ def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: t
             else:
                 a_in = _fma32(ti.cast(count, _F32), w_drive, a_in)
         v, i_ex, i_in = y[n], i_syn[0, n], i_syn[1, n]
+        drive_n = drive
+        if has_noise:
+            z = normal[ti.cast(_mix32(noise_key ^ cmix[local]) >> _U32(32 - _rng.NOISE_BITS), _I32)]
+            drive_n = (I_base + _fma32(z, noise_std, noise_mean)) * P20
         if left[n] > 0:
             left[n] -= 1
         else:
-            v = _fma32(v, P22, _fma32(i_ex, P21ex, _fma32(i_in, P21in, drive)))
+            v = _fma32(v, P22, _fma32(i_ex, P21ex, _fma32(i_in, P21in, drive_n)))
         i_syn[0, n] = _fma32(i_ex, P11ex, a_ex)
         i_syn[1, n] = _fma32(i_in, P11in, a_in)
         if v >= theta:
@@ -299,7 +309,7 @@ def population_step(
                         t = t0 + s
                         for w in range(pop_i[q, 5], pop_i[q, 5] + (pop_i[q, 4] + 31) // 32):
                             _update_word(w, t, k, pop_f, pop_i, poisson, word_pop, stim, y, i_syn, left, ring, words,
-                                         cmix)
+                                         cmix, normal)
                         slot_t = t % n_slots
                         for n in range(pop_i[q, 3], pop_i[q, 3] + pop_i[q, 4]):
                             ring[slot_t * n_neurons + n] = 0.0

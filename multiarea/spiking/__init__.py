@@ -30,9 +30,9 @@ from .iaf_psc_exp import IafPscExp
 from .population_file import dump_population_network, load_population_network
 from .population_record import PopulationRecord, simulate_populations
 from .population_run import run_population_network
-from .populations import Connection, PoissonDrive, Population, PopulationNetwork
+from .populations import Connection, NoiseDrive, PoissonDrive, Population, PopulationNetwork
 
 __all__ = ["analysis", "runners", "StepInput", "Model", "available_models", "load_model", "Area",
            "MultiAreaNetwork", "LIF", "SpikeRecord", "simulate", "IafPscExp", "Population", "Connection",
-           "PoissonDrive", "PopulationNetwork", "PopulationRecord", "simulate_populations", "run_population_network",
+           "PoissonDrive", "NoiseDrive", "PopulationNetwork", "PopulationRecord", "simulate_populations", "run_population_network",
            "load_population_network", "dump_population_network"]

@@ -33,6 +33,11 @@ its table)::
     rate_hz = 16000.0
     weight = 87.8
     delay = 1.5
+
+    [[noise]]                      # a white-noise current (NoiseDrive)
+    target = "A/E"
+    mean = 0.0                     # pA
+    std = 50.0                     # pA
 """
 from __future__ import annotations
 
@@ -42,7 +47,7 @@ from pathlib import Path
 
 from ..projections.rules import FixedIndegree, FixedProbability, FixedTotalNumber, TruncatedNormal
 from .iaf_psc_exp import IafPscExp
-from .populations import Connection, PoissonDrive, Population, PopulationNetwork
+from .populations import Connection, NoiseDrive, PoissonDrive, Population, PopulationNetwork
 
 __all__ = ["load_population_network", "dump_population_network", "is_population_file"]
 
@@ -93,7 +98,7 @@ def load_population_network(path) -> PopulationNetwork:
         spec = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"{path} is not valid TOML: {err}") from None
-    _check_keys(spec, ("network", "neurons", "population", "connection", "drive"), str(path),
+    _check_keys(spec, ("network", "neurons", "population", "connection", "drive", "noise"), str(path),
                 required=("population",))
     network = spec.get("network", {})
     _check_keys(network, ("dt", "seed", "description"), "[network]")
@@ -132,6 +137,9 @@ def load_population_network(path) -> PopulationNetwork:
         _check_keys(table, ("target", "rate_hz", "weight", "delay"), f"[[drive]] {i}",
                     required=("target", "rate_hz", "weight"))
         drives.append(PoissonDrive(table["target"], table["rate_hz"], table["weight"], table.get("delay", 1.0)))
+    for i, table in enumerate(spec.get("noise", [])):
+        _check_keys(table, ("target", "mean", "std"), f"[[noise]] {i}", required=("target", "std"))
+        drives.append(NoiseDrive(table["target"], table.get("mean", 0.0), table["std"]))
     return PopulationNetwork(pops, conns, drives, dt=network.get("dt", 0.1), seed=network.get("seed", 0))
 
 
@@ -175,6 +183,10 @@ def dump_population_network(net: PopulationNetwork, path) -> Path:
                   f"weight = {_value(c.weight if isinstance(c.weight, TruncatedNormal) else float(c.weight))}",
                   f"delay = {_value(c.delay if isinstance(c.delay, TruncatedNormal) else float(c.delay))}", ""]
     for d in net.drives:
+        if isinstance(d, NoiseDrive):
+            lines += ["[[noise]]", f"target = {_value(d.target)}", f"mean = {_value(float(d.mean))}",
+                      f"std = {_value(float(d.std))}", ""]
+            continue
         lines += ["[[drive]]", f"target = {_value(d.target)}", f"rate_hz = {_value(float(d.rate_hz))}",
                   f"weight = {_value(float(d.weight))}", f"delay = {_value(float(d.delay))}", ""]
     path = Path(path)

@@ -12,6 +12,11 @@ The user's vocabulary, one class each (NEST's, one to one):
   of a population (NEST's ``poisson_generator``: a fresh count per target per
   step), generated from a counter-based RNG, so runs are reproducible and do
   not depend on how they are chunked or threaded;
+* :class:`NoiseDrive` — a white-noise current into every neuron of a
+  population (NEST's ``noise_generator`` with ``dt_noise = dt``: a fresh
+  normal value per neuron and step), from the same kind of RNG;
+* DC drive is the neuron's ``I_e``; step currents go through the kernel
+  runner's ``stim``;
 * :class:`PopulationNetwork` — all of them, a brainpy DynamicalSystem.
 
 Populations are addressed as ``"area/name"`` (or ``"name"`` when they have no
@@ -45,11 +50,12 @@ from ..ops import _synapse_stream as stream
 from ..projections.rules import TruncatedNormal, row_spec
 from .iaf_psc_exp import IafPscExp
 
-__all__ = ["Population", "Connection", "PoissonDrive", "PopulationNetwork", "REFERENCE_MAX_SYNAPSES"]
+__all__ = ["Population", "Connection", "PoissonDrive", "NoiseDrive", "PopulationNetwork", "REFERENCE_MAX_SYNAPSES"]
 
 #: the pure-JAX reference stores every synapse: it refuses networks larger than this
 REFERENCE_MAX_SYNAPSES = 20_000_000
 _POISSON_SALT = 0x706F6973  # "pois"
+_NOISE_SALT = 0x6E6F6973  # "nois"
 _POISSON_TAIL = 2.0 ** -34  # mass of the Poisson tail left out of a count table
 
 
@@ -133,6 +139,26 @@ class PoissonDrive:
     delay: float = 1.0
 
 
+@dataclass(frozen=True)
+class NoiseDrive:
+    """A white-noise current into every neuron of population ``target``:
+    ``mean + std * z`` pA with ``z`` a fresh standard normal per neuron and
+    step (the 65,536-level normal of ``ops._rng``), added to ``I_e``.
+
+    NEST's ``noise_generator`` with ``dt_noise = dt`` draws the same kind of
+    current; NEST applies a current generator's value one step after it is
+    drawn, which only shifts this stationary sequence by a step.
+
+    Args:
+        target: population key.
+        mean: mean current (pA).
+        std: standard deviation (pA, >= 0).
+    """
+    target: str
+    mean: float
+    std: float
+
+
 class PopulationNetwork(bp.DynamicalSystem):
     """Populations, connections and Poisson drives (see the module docstring).
 
@@ -140,7 +166,8 @@ class PopulationNetwork(bp.DynamicalSystem):
         populations: :class:`Population` list (order = neuron numbering).
         connections: :class:`Connection` list (order = projection ids and the
             order in which synapses add into a neuron's input).
-        drives: :class:`PoissonDrive` list, at most one per population.
+        drives: :class:`PoissonDrive` and :class:`NoiseDrive` list, at most
+            one of each per population.
         dt: time step (ms).
         seed: seed of connectivity, drive and initial potentials.
     """
@@ -170,7 +197,7 @@ class PopulationNetwork(bp.DynamicalSystem):
         self.connections = tuple(connections)
         self.specs = tuple(self._spec(i, c) for i, c in enumerate(self.connections))
         self.drives = tuple(drives)
-        self._drive_of = self._check_drives()
+        self._drive_of, self._noise_of = self._check_drives()
         self.n_slots = 1 + max([s.max_delay for s in self.specs] or [1])  #: ring slots
         self.reset_state()
 
@@ -192,21 +219,28 @@ class PopulationNetwork(bp.DynamicalSystem):
         except (ValueError, TypeError) as e:
             raise type(e)(f"connection {i} ({c.pre} -> {c.post}): {e}") from None
 
-    def _check_drives(self) -> dict:
-        drive_of = {}
+    def _check_drives(self) -> tuple[dict, dict]:
+        drive_of, noise_of = {}, {}
         for d in self.drives:
-            if not isinstance(d, PoissonDrive):
-                raise TypeError(f"drives must be PoissonDrive objects, got {d!r}")
+            if not isinstance(d, (PoissonDrive, NoiseDrive)):
+                raise TypeError(f"drives must be PoissonDrive or NoiseDrive objects, got {d!r}")
+            kind = type(d).__name__
             p = self.population_index(d.target, "drive target")
-            if p in drive_of:
-                raise ValueError(f"population {d.target!r} has more than one PoissonDrive")
+            seen = drive_of if isinstance(d, PoissonDrive) else noise_of
+            if p in seen:
+                raise ValueError(f"population {d.target!r} has more than one {kind}")
+            if isinstance(d, NoiseDrive):
+                _checks.finite_float(f"{kind} {d.target!r}: mean", d.mean)
+                _checks.nonnegative_float(f"{kind} {d.target!r}: std", d.std)
+                seen[p] = d
+                continue
             _checks.nonnegative_float(f"drive {d.target!r}: rate_hz", d.rate_hz)
             _checks.finite_float(f"drive {d.target!r}: weight", d.weight)
             if _checks.finite_float(f"drive {d.target!r}: delay", d.delay) < 0.5 * self.dt:
                 raise ValueError(f"drive {d.target!r}: delay must be >= dt / 2 = {0.5 * self.dt} ms, "
                                  f"got {d.delay}")
-            drive_of[p] = d
-        return drive_of
+            seen[p] = d
+        return drive_of, noise_of
 
     # -- per-population constants -----------------------------------------------------------
     @functools.cached_property
@@ -226,13 +260,19 @@ class PopulationNetwork(bp.DynamicalSystem):
             drive_steps.append(-1 if d is None else max(1, int(math.floor(d.delay / self.dt + 0.5))))
             drive_weight.append(0.0 if d is None else d.weight)
             drive_key.append(_rng.mix32(np.uint32(self.seed) ^ np.uint32(_POISSON_SALT) ^ _rng.mix32(np.uint32(i))))
+        noise = [self._noise_of.get(i) for i in range(len(self.populations))]
         return dict(
             P22=props[:, 0], P21ex=props[:, 1], P21in=props[:, 2], P11ex=props[:, 3], P11in=props[:, 4],
             P20=props[:, 5], I_e=f32([x.I_e for x in n]), theta=f32([x.V_th - x.E_L for x in n]),
             y_reset=f32([x.V_reset - x.E_L for x in n]), E_L=f32([x.E_L for x in n]),
             ref_steps=np.array([x.refractory_steps(self.dt) for x in n], np.int32),
             drive_steps=np.array(drive_steps, np.int32), drive_weight=f32(drive_weight),
-            drive_key=np.array(drive_key, np.uint32))
+            drive_key=np.array(drive_key, np.uint32),
+            noise_mean=f32([0.0 if d is None else d.mean for d in noise]),
+            noise_std=f32([0.0 if d is None else d.std for d in noise]),
+            has_noise=np.array([d is not None for d in noise], np.int32),
+            noise_key=np.array([_rng.mix32(np.uint32(self.seed) ^ np.uint32(_NOISE_SALT) ^ _rng.mix32(np.uint32(i)))
+                                for i in range(len(noise))], np.uint32))
 
     @functools.cached_property
     def poisson_tables(self) -> tuple[np.ndarray, np.ndarray]:
@@ -340,10 +380,22 @@ class PopulationNetwork(bp.DynamicalSystem):
         active = (jnp.asarray(c["drive_steps"])[pop] >= 0) & (emitted >= 1)
         return jnp.where(active, counts, 0)
 
+    def noise_current(self, step) -> jax.Array:
+        """``(num,)`` float32 :class:`NoiseDrive` current (pA) at ``step``
+        (``+0.0`` for populations without one; traceable)."""
+        pop = jnp.asarray(self.population_of_neuron)
+        local = (jnp.arange(self.num) - jnp.asarray(self.first)[pop]).astype(jnp.uint32)
+        index = _rng.noise_index(jnp.asarray(self.constants["noise_key"])[pop], jnp.asarray(step).astype(jnp.uint32),
+                                 local, xp=jnp)
+        z = jnp.asarray(_rng.normal_table())[index]
+        c = self.constants
+        current = _fma(z, jnp.asarray(c["noise_std"])[pop], jnp.asarray(c["noise_mean"])[pop])
+        return jnp.where(jnp.asarray(c["has_noise"])[pop] > 0, current, 0.0)
+
     def update(self):
         """One step (the pure-JAX reference); returns ``(num,)`` bool spikes."""
         c = {k: jnp.asarray(v)[jnp.asarray(self.population_of_neuron)] for k, v in self.constants.items()
-             if k not in ("drive_key",)}
+             if k not in ("drive_key", "noise_key")}
         t = self.t.value
         slot = t % self.n_slots
         ring = self.ring.value.reshape(2, self.n_slots, self.num)
@@ -356,7 +408,7 @@ class PopulationNetwork(bp.DynamicalSystem):
         y, (i_ex, i_in), left = self.y.value, self.i_syn.value, self.refractory_left.value
         refractory = left > 0
         drive = jax.lax.optimization_barrier(
-            (c["I_e"] + self.stim.value[jnp.asarray(self.population_of_neuron)]) * c["P20"])
+            ((c["I_e"] + self.stim.value[jnp.asarray(self.population_of_neuron)]) + self.noise_current(t)) * c["P20"])
         y_free = _fma(y, c["P22"], _fma(i_ex, c["P21ex"], _fma(i_in, c["P21in"], drive)))
         y = jnp.where(refractory, y, y_free)
         left = jnp.where(refractory, left - 1, left)

@@ -73,12 +73,12 @@ class PopulationKernelRunner(Runner):
         self.deliver = bool(deliver)
         c = net.constants
         P = len(net.populations)
-        pop_f = np.stack([c[k] for k in ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta",
-                                          "y_reset", "drive_weight")], axis=1).astype(np.float32)
+        pop_f = np.stack([c[k] for k in kernel.POP_F], axis=1).astype(np.float32)
         poisson, poisson_bits = net.poisson_tables
         sizes = np.array([p.size for p in net.populations])
         pop_i = np.stack([c["ref_steps"], c["drive_steps"], c["drive_key"].view(np.int32), net.first, sizes,
-                          net.first_word, poisson_bits, np.arange(P) * poisson.shape[1]], axis=1).astype(np.int32)
+                          net.first_word, poisson_bits, np.arange(P) * poisson.shape[1], c["has_noise"],
+                          c["noise_key"].view(np.int32)], axis=1).astype(np.int32)
         word_pop = np.repeat(np.arange(P, dtype=np.int32), -(-sizes // 32))
 
         specs = net.specs
