@@ -63,7 +63,7 @@ def test_noise_drive_round_trip(tmp_path):
     import multiarea as ma
 
     net = ma.PopulationNetwork([ma.Population("E", 50, ma.IafPscExp(I_e=300.0))],
-                               drives=[ma.NoiseDrive("E", 10.0, 200.0)], dt=0.1, seed=5)
+                               drives=[ma.NoiseDrive("E", 10.0, 2000.0)], dt=0.1, seed=5)
     path = dump_population_network(net, tmp_path / "noise.toml")
     assert "[[noise]]" in path.read_text()
     again = load_population_network(path)
