@@ -2,6 +2,8 @@
 
     multiarea run joglekar2018 --regime asynchronous-strong --out DIR
     multiarea run potjans2014 --out DIR [--scale 0.1] [--regime dc]
+    multiarea import-mam REPO_DIR --out DIR [--scale 0.01] [--regime ground-state|metastable]
+    multiarea run DIR --out RUN   (a folder written by import-mam, or a population .toml)
     multiarea figure joglekar2018 5E --out DIR
     multiarea figure joglekar2018-rate propagation --out DIR
 """
@@ -106,16 +108,31 @@ def _population_file(model: str):
         return None
 
 
+def _mam_folder(model: str):
+    """The folder if ``model`` is one written by ``import-mam``, else None."""
+    path = Path(model)
+    return path if path.is_dir() and (path / "mam.toml").is_file() else None
+
+
 def _run_population_file(args, path) -> int:
     from .spiking.population_file import load_population_network
     from .spiking.population_run import run_population_network
 
+    mam = path.is_dir()
     given = [flag for flag, value in (("--areas", args.areas), ("--backend", args.backend), ("--devices", args.devices),
-                                      ("--regime", args.regime), ("--scale", args.scale), ("--seed", args.seed))
+                                      ("--regime", args.regime), ("--scale", args.scale),
+                                      ("--seed", None if mam else args.seed))
              if value is not None]
     if given:
-        raise ValueError(f"{', '.join(given)} do not apply to a population-network file (edit the file)")
-    net = load_population_network(path)
+        raise ValueError(f"{', '.join(given)} do not apply to a population-network file (edit the file)" if not mam
+                         else f"{', '.join(given)} do not apply to an imported multi-area model "
+                              "(give them to multiarea import-mam)")
+    if mam:
+        from .schmidt2018 import load_mam
+
+        net = load_mam(path, seed=args.seed)
+    else:
+        net = load_population_network(path)
     duration = 1000.0 if args.duration is None else args.duration
     out = _output_dir(args.out)
     print(f"{path}: {len(net.populations)} populations, {net.num} neurons, {len(net.connections)} connections; "
@@ -130,7 +147,7 @@ def _run_population_file(args, path) -> int:
 def _run(args) -> int:
     if args.model == "potjans2014":
         return _run_microcircuit(args)
-    population_file = _population_file(args.model)
+    population_file = _population_file(args.model) or _mam_folder(args.model)
     if population_file is not None:
         return _run_population_file(args, population_file)
     given = [flag for flag, value in (("--scale", args.scale), ("--transient", args.transient_given))
@@ -258,8 +275,26 @@ def _rate_figure(args) -> int:
     return 0
 
 
+def _import_mam(args) -> int:
+    from .schmidt2018 import importer
+
+    print(f"importing the multi-area model ({args.regime}, scale {args.scale:g}) from {args.repo}: running the "
+          f"authors' code without NEST ...")
+    start = time.perf_counter()
+    result = importer.import_mam(args.repo, args.out, scale=args.scale, regime=args.regime,
+                                 fullscale_rates=args.fullscale_rates, python=args.python)
+    print(f"{result['n_populations']} populations, {result['n_neurons']:,} neurons, {result['n_connections']:,} "
+          f"connections, {result['n_synapses']:,} synapses (their label {result['label']}); "
+          f"{time.perf_counter() - start:.1f} s")
+    print("wrote " + ", ".join(str(p) for p in result["paths"]))
+    print(f"these numbers are derived from INM-6/multi-area-model (CC BY-NC-SA 4.0): see {Path(args.out) / 'README.md'}")
+    print(f"run it: multiarea run {args.out} --duration 100 --out RUN_DIR")
+    return 0
+
+
 def _add_common(parser) -> None:
-    parser.add_argument("model", help="model name (e.g. joglekar2018) or path to a .toml file")
+    parser.add_argument("model", help="model name (e.g. joglekar2018), a population .toml file or a folder "
+                                         "written by import-mam")
     parser.add_argument("--areas", type=int, default=None, help="number of areas (first N of the data)")
     parser.add_argument("--duration", type=float, default=None, help="simulated time in ms")
     parser.add_argument("--seed", type=int, default=None, help="seed of connectivity and noise")
@@ -310,9 +345,31 @@ def main(argv=None) -> int:
     figure.add_argument("--seeds", type=parse_seeds, default=None,
                         help="several seeds, e.g. 0-4 or 0,3,7: per-area median, IQR, fraction "
                              "responded and latency spread over seeds")
+    imp = sub.add_parser("import-mam", help="compute the multi-area model of Schmidt et al. (2018) from a checkout "
+                                            "of INM-6/multi-area-model (its code runs here, without NEST) and "
+                                            "write it for multiarea run")
+    imp.add_argument("repo", metavar="REPO_DIR", help="a checkout of INM-6/multi-area-model (e.g. v1.2.0)")
+    imp.add_argument("--out", required=True, help="output folder")
+    imp.add_argument("--scale", type=float, default=1.0,
+                     help="neurons and in-degrees scaled by this, in (0, 1] (their N_scaling = K_scaling; "
+                          "weights / sqrt(F) and DC added as their scale_network does); default 1")
+    imp.add_argument("--regime", default="ground-state", choices=("ground-state", "metastable"),
+                     help="the paper's ground state (chi = 1) or metastable state (chi = 1.9, chi_I = 2)")
+    imp.add_argument("--fullscale-rates", default=None,
+                     help="rates JSON for the DC compensation of a scaled network "
+                          "(default: the checkout's tests/fullscale_rates.json)")
+    imp.add_argument("--python", default=None,
+                     help="Python interpreter that runs the authors' code (default: this one)")
     args = parser.parse_args(argv)
+    if args.command == "import-mam":
+        try:
+            return _import_mam(args)
+        except (ValueError, TypeError, FileNotFoundError, ImportError, RuntimeError) as err:
+            print(f"multiarea: error: {err}", file=sys.stderr)
+            return 2
     if args.command == "run":  # --scale and --transient exist for population networks only
-        populations = args.model == "potjans2014" or _population_file(args.model) is not None
+        populations = (args.model == "potjans2014" or _population_file(args.model) is not None
+                       or _mam_folder(args.model) is not None)
         args.transient_given = None if populations else args.transient
         args.scale = 1.0 if args.scale is None and args.model == "potjans2014" else args.scale
         args.transient = 100.0 if args.transient is None else args.transient

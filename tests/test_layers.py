@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "multiarea"
 
 #: top-level part of the package -> its layer
 LAYERS = {"_checks": 0, "data": 0, "ops": 1, "projections": 2, "spiking": 3, "rate": 3, "fitting": 4,
-          "joglekar2018": 5, "potjans2014": 5, "cli": 6, "": 7}
+          "joglekar2018": 5, "potjans2014": 5, "schmidt2018": 5, "cli": 6, "": 7}
 
 
 def _module_name(path: Path) -> str:

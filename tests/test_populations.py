@@ -194,3 +194,14 @@ def test_kernel_matches_the_reference_with_white_noise():
     spikes = _words_to_spikes(runner.run(300), runner.word_neurons, net.num)
     assert np.array_equal(spikes, ref_spikes)
     assert np.array_equal(np.asarray(net.y.value), np.asarray(ref_net.y.value))
+
+
+def test_kernel_spikes_do_not_depend_on_the_team(monkeypatch):
+    """A member that gives up waiting at once leaves its partner the rest of the
+    call: the rows then fall on threads differently, the spikes stay the same."""
+    from multiarea.ops import _population_taichi
+
+    reference = PopulationKernelRunner(_test_network()).run(200)
+    monkeypatch.setattr(_population_taichi, "EXIT_POLLS", 0)
+    net = _test_network()
+    assert np.array_equal(PopulationKernelRunner(net).run(200), reference)

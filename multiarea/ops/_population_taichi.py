@@ -1,13 +1,13 @@
 """Taichi kernel of whole steps of a population network (``spiking.populations``).
 
 One launch of :func:`population_step` advances every neuron of a
-:class:`~multiarea.spiking.populations.PopulationNetwork` by ``steps`` steps
-(unrolled) in ``steps + 1`` parallel loops; a parallel task owns one
-population (its neurons and their ring cells, so no atomics and a fixed order
-of float additions) and does, for step ``t``:
+:class:`~multiarea.spiking.populations.PopulationNetwork` by the ``K`` steps
+of an XLA call.  A row is one population (its neurons and their ring cells,
+so no atomics on data and a fixed order of float additions); for step ``t``
+a row does:
 
-1. *delivery* of the spikes of step ``t - 1`` into it: for each projection
-   into the population (in connection order) and each spike of its source
+1. *delivery* of the spikes of step ``t - 1`` into its population: for each
+   projection into it (in connection order) and each spike of its source
    (ascending) generate the synapses of the row from the counter-based stream
    (``ops._synapse_stream``) and add their weights into ring slot
    ``t - 1 + delay`` of the receptor their sign picks;
@@ -17,13 +17,19 @@ of float additions) and does, for step ``t``:
    threshold, reset, refractoriness), writing the step's spike words; then
    the slot just consumed is cleared.
 
-One loop per step, not two: on this project's 2-core VM each parallel loop
-costs ~100 us of thread wake-up (measured), as much as a step's work at
-small scale.  Taichi's CPU backend gives each thread one contiguous share of
-a loop's range (and runs a short range on one thread), so the loop runs over
-``2**ITER_BITS`` iterations and each row starts at the iteration where its
-share of the estimated work begins (``iter_row``): the threads' shares hold
-equal work up to one row.
+The rows of a step run on a *team* of ``TEAM`` members, one Taichi task
+each, that stays alive for the whole call: Taichi's parallel loops cost
+~100 us of thread wake-up each on this project's 2-core VM (measured), as
+much as a step's work at small scale, so the kernel has one parallel loop per
+call, not per step.  Members take rows through atomic counters, their own
+share first (a member keeps its populations from step to step: their ring
+cells stay in its caches; without that the team was slower than one thread),
+then what the others have not taken; a member that runs out of rows waits
+until every row of the step is done, because the next step reads all spike
+words.  Nothing waits for a member that never started: one thread alone does
+every row, in the same order per row; a member that waits too long (its
+partner is not running: a busy machine) leaves the rest of the call to the
+others.  So the spikes do not depend on threading.
 
 Bit for bit the semantics of ``PopulationNetwork.update`` (the pure-JAX
 reference): same integer stream, same correctly rounded FMAs (``_fma32``),
@@ -38,7 +44,12 @@ from ._network_taichi import _fma32
 from ._synapse_stream import FEISTEL_ROUNDS, KIND_BERNOULLI, KIND_TOTAL, _REDRAW_SALT
 
 _U32, _I32, _F32, _U64 = ti.u32, ti.i32, ti.f32, ti.u64
-ITER_BITS = 12  #: the parallel loop's range is 2**ITER_BITS iterations
+TEAM = 2  #: members of the team that runs a call (one per thread Taichi gives them)
+_SPREAD_BITS = 12
+#: polls (~0.1 us each) a member waits for the others at the end of a phase
+#: before it leaves the rest of the call to them: a member whose thread the
+#: machine does not run would otherwise cost a time slice per step
+EXIT_POLLS = 20_000
 
 # columns of the per-population and per-projection tables (see the runner)
 POP_F = ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta", "y_reset", "drive_weight",
@@ -48,6 +59,17 @@ POP_I = ("ref_steps", "drive_steps", "drive_key", "first", "size", "first_word",
 PROJ_I = ("kind", "first_pre", "n_pre", "first_post", "n_post", "pre_word0", "geo_off", "geo_len",
           "alias_off", "alias_bits", "row_off", "indegree", "feistel_bits", "n_perm")
 PROJ_F = ("mean", "sd", "low", "high")
+
+
+@ti.func
+def _pause():
+    """Some hundred cycles of register arithmetic between two polls of a
+    counter, so that waiting does not flood the other core's caches."""
+    x = _U32(1)
+    for _ in range(64):
+        x = x * _U32(1664525) + _U32(1013904223)
+    if x == _U32(0):  # never: keeps the loop
+        print(x)
 
 
 @ti.func
@@ -251,8 +273,9 @@ def population_step(
         proj_f: ti.types.ndarray(dtype=_F32, ndim=2),        # (R, len(PROJ_F))
         row_proj: ti.types.ndarray(dtype=_I32, ndim=1),      # (P + 1,) projections into each row's population
         row_pop: ti.types.ndarray(dtype=_I32, ndim=1),       # (P,) population of each row (heaviest first)
-        iter_row: ti.types.ndarray(dtype=_I32, ndim=1),      # (2**ITER_BITS,) row starting at each iteration, or -1
         proj_order: ti.types.ndarray(dtype=_I32, ndim=1),    # (R,) projections grouped by row
+        team_rows: ti.types.ndarray(dtype=_I32, ndim=1),     # (n_rows,) rows grouped by the member that prefers them
+        team_off: ti.types.ndarray(dtype=_I32, ndim=1),      # (TEAM + 1,) each member's share of team_rows
         geometric: ti.types.ndarray(dtype=_U32, ndim=1),     # flat ascending gap thresholds
         geo_guide: ti.types.ndarray(dtype=_I32, ndim=1),     # (R * 4096,)
         delay_alias: ti.types.ndarray(dtype=_U32, ndim=1),   # flat alias tables of delay - 1
@@ -270,51 +293,71 @@ def population_step(
         words: ti.types.ndarray(dtype=_U32, ndim=2),         # (K, W) spikes
         scratch: ti.types.ndarray(dtype=_I32, ndim=1),       # (n_rows * L,) ring cells of a row's synapses
         weights: ti.types.ndarray(dtype=_F32, ndim=1),       # (n_rows * L,) their weights
-        deliver: ti.template(),                              # False: neuron updates only (profiling)
-        steps: ti.template()):
+        sync: ti.types.ndarray(dtype=_I32, ndim=1),          # ((TEAM + 1) (K + 1),) rows taken per share, done
+        deliver: ti.template()):                             # False: neuron updates only (profiling)
     n_rows = row_pop.shape[0]
-    t0, k0, n_call = clock[0], clock[1], clock[2]
+    t0, n_call = clock[0], clock[2]
     n_neurons = y.shape[0]
     n_slots = ring.shape[0] // (2 * n_neurons)
-    # One parallel loop per step: task r owns population row_pop[r] (its neurons
-    # and their ring cells).  Iteration s delivers the spikes of step s - 1 into
-    # it (all sources: complete, the previous loop wrote them), then updates it
-    # for step s and clears the slot it consumed; the extra last iteration
-    # delivers the launch's last step.
-    for s in ti.static(range(steps + 1)):
-        for it in range(iter_row.shape[0]):
-            r = iter_row[it]
-            if r >= 0:
-                q = row_pop[r]
-                if ti.static(deliver and s > 0):
-                    k = k0 + s - 1
-                    if k < n_call:
-                        slot_prev = (t0 + s - 1) % n_slots
-                        base = r * (scratch.shape[0] // n_rows)
-                        for jj in range(row_proj[r], row_proj[r + 1]):
-                            j = proj_order[jj]
-                            n_pre, word0 = proj_i[j, 2], proj_i[j, 5]
-                            for wi in range((n_pre + 31) // 32):
-                                bits = words[k, word0 + wi]
-                                while bits != _U32(0):
-                                    low = bits & (~bits + _U32(1))
-                                    bits ^= low
-                                    pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
-                                    _deliver_row(j, pre, slot_prev, n_slots, n_neurons, proj_i, proj_u, proj_f,
-                                                 geometric, geo_guide, delay_alias, row_counts, row_starts, normal,
-                                                 cmix, ring, scratch, weights, base)
-                if ti.static(s < steps):
-                    k = k0 + s
-                    if k < n_call:
+    for i in range(sync.shape[0]):  # serial, before the team starts
+        sync[i] = 0
+    # The team: TEAM members (one per thread when Taichi gives them threads)
+    # go through the phases s = 0 .. K of the call together.  In phase s a
+    # member grabs rows (populations) from the phase's counter: row r delivers
+    # the spikes of step s - 1 into population row_pop[r], then (s < K)
+    # updates it for step s and clears the slot it consumed.  A member that
+    # runs out of rows waits until every row of the phase is done, so phase
+    # s + 1 reads complete spike words.  Nothing waits for a member that never
+    # started: one thread alone does all rows, in the same order per row.
+    for it in range(TEAM << _SPREAD_BITS):  # spread: Taichi runs a short range on one thread
+        if it & ((1 << _SPREAD_BITS) - 1) != 0:
+            continue
+        member = it >> _SPREAD_BITS
+        active = True
+        for s in range(n_call + 1):
+            if not active:
+                break
+            for lst in range(TEAM):  # its own rows first, then those the others have not taken
+                own = (member + lst) % TEAM
+                while True:
+                    i = ti.atomic_add(sync[(TEAM + 1) * s + own], 1)
+                    if i >= team_off[own + 1] - team_off[own]:
+                        break
+                    r = team_rows[team_off[own] + i]
+                    q = row_pop[r]
+                    if ti.static(deliver):
+                        if s > 0:
+                            slot_prev = (t0 + s - 1) % n_slots
+                            base = r * (scratch.shape[0] // n_rows)
+                            for jj in range(row_proj[r], row_proj[r + 1]):
+                                j = proj_order[jj]
+                                n_pre, word0 = proj_i[j, 2], proj_i[j, 5]
+                                for wi in range((n_pre + 31) // 32):
+                                    bits = words[s - 1, word0 + wi]
+                                    while bits != _U32(0):
+                                        low = bits & (~bits + _U32(1))
+                                        bits ^= low
+                                        pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
+                                        _deliver_row(j, pre, slot_prev, n_slots, n_neurons, proj_i, proj_u,
+                                                     proj_f, geometric, geo_guide, delay_alias, row_counts,
+                                                     row_starts, normal, cmix, ring, scratch, weights, base)
+                    if s < n_call:
                         t = t0 + s
                         for w in range(pop_i[q, 5], pop_i[q, 5] + (pop_i[q, 4] + 31) // 32):
-                            _update_word(w, t, k, pop_f, pop_i, poisson, word_pop, stim, y, i_syn, left, ring, words,
-                                         cmix, normal)
+                            _update_word(w, t, s, pop_f, pop_i, poisson, word_pop, stim, y, i_syn, left, ring,
+                                         words, cmix, normal)
                         slot_t = t % n_slots
                         for n in range(pop_i[q, 3], pop_i[q, 3] + pop_i[q, 4]):
                             ring[slot_t * n_neurons + n] = 0.0
                             ring[(n_slots + slot_t) * n_neurons + n] = 0.0
+                    ti.atomic_add(sync[(TEAM + 1) * s + TEAM], 1)
+            polls = 0
+            while ti.atomic_add(sync[(TEAM + 1) * s + TEAM], 0) < n_rows:
+                _pause()
+                polls += 1
+                if polls > EXIT_POLLS:  # the others are not running (busy machine): leave them the rest
+                    active = False
+                    break
     for _ in range(1):
-        done = ti.min(steps, n_call - k0)
-        clock[0] = t0 + done
-        clock[1] = k0 + done
+        clock[0] = t0 + n_call
+        clock[1] = n_call

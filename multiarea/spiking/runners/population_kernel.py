@@ -24,7 +24,6 @@ from .base import STEPS_PER_CALL, Runner
 __all__ = ["PopulationKernelRunner"]
 
 _WORD_BYTES_PER_CALL = 64 << 20
-STEPS_PER_LAUNCH = 2  #: steps unrolled into one kernel launch
 
 
 def _guide(table: np.ndarray, bits: int, draw_bits: int) -> np.ndarray:
@@ -32,18 +31,17 @@ def _guide(table: np.ndarray, bits: int, draw_bits: int) -> np.ndarray:
     return np.searchsorted(table, starts, side="right").astype(np.int32)
 
 
-def _iteration_rows(load: np.ndarray, bits: int) -> np.ndarray:
-    """``(2**bits,)`` int32: the row that starts at each iteration of the kernel's
-    parallel loop (-1: none), rows spread over the range by their ``load``."""
-    n = 1 << bits
-    if load.size > n:
-        raise ValueError(f"the population kernel takes at most {n} populations, got {load.size}")
-    starts = np.floor(np.concatenate([[0.0], np.cumsum(load)[:-1]]) / load.sum() * n).astype(np.int64)
-    starts = np.maximum(starts, np.arange(load.size))  # strictly increasing
-    starts = np.minimum(starts, n - load.size + np.arange(load.size))
-    out = np.full(n, -1, np.int32)
-    out[starts] = np.arange(load.size, dtype=np.int32)
-    return out
+def _team_shares(load: np.ndarray, team: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (heaviest first) dealt to ``team`` members, each to the least
+    loaded so far: ``(rows grouped by member, (team + 1,) offsets)``.  A member
+    keeps its rows from step to step (their ring cells stay in its caches)."""
+    shares, totals = [[] for _ in range(team)], np.zeros(team)
+    for r in np.argsort(-load, kind="stable"):
+        m = int(np.argmin(totals))
+        shares[m].append(int(r))
+        totals[m] += load[r]
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in shares])]).astype(np.int32)
+    return np.array([r for s in shares for r in s], np.int32), offsets
 
 
 def _flat(arrays, dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -107,16 +105,16 @@ class PopulationKernelRunner(Runner):
         load = sizes.astype(np.float64)
         for q, s in zip(targets, specs):
             load[q] += 5e-4 * s.n_pre * (s.counts.mean() if s.counts is not None else s.p * s.n_post)
-        row_pop = np.argsort(-load, kind="stable")  # heaviest first: dynamic scheduling balances
+        row_pop = np.argsort(-load, kind="stable")  # heaviest first: the team grabs rows, so this balances
         proj_order = [j for q in row_pop for j in range(R) if targets[j] == q]
         row_proj = np.concatenate([[0], np.cumsum([targets.count(q) for q in row_pop])])
-        iter_row = _iteration_rows(load[row_pop], kernel.ITER_BITS)
+        team_rows, team_off = _team_shares(load[row_pop], kernel.TEAM)
         self._static = tuple(jnp.asarray(a) for a in (pop_f, pop_i, poisson.ravel(), word_pop, _rng.normal_table()))
         self._tables = tuple(jnp.asarray(a) for a in (
             np.array(proj_i, np.int32).reshape(R, len(kernel.PROJ_I)),
             np.array(proj_u, np.uint32).reshape(R, 1 + stream.FEISTEL_ROUNDS),
             np.array(proj_f, np.float32).reshape(R, len(kernel.PROJ_F)),
-            row_proj.astype(np.int32), np.array(row_pop, np.int32), iter_row, np.array(proj_order, np.int32),
+            row_proj.astype(np.int32), np.array(row_pop, np.int32), np.array(proj_order, np.int32), team_rows, team_off,
             geometric,
             np.concatenate([_guide(s.geometric, _plan.GEOMETRIC_GUIDE_BITS, 32) for s in specs] or [np.zeros(1, np.int32)]),
             delays,
@@ -139,6 +137,7 @@ class PopulationKernelRunner(Runner):
         n_static = len(self._static) + 1 + len(self._tables)  # + stim
         aliases = {n_static + i: i for i in range(5)}
         op, n_words, deliver = self._op, self.net.n_words, self.deliver
+        from ...ops._population_taichi import TEAM as team
         scratch = int(self._tables[4].shape[0]) * self._row_capacity()  # rows x capacity
 
         def call(static, stim, tables, state):
@@ -147,8 +146,8 @@ class PopulationKernelRunner(Runner):
             outs.append(jax.ShapeDtypeStruct((n_steps, n_words), jnp.uint32))
             outs.append(jax.ShapeDtypeStruct((scratch,), jnp.int32))
             outs.append(jax.ShapeDtypeStruct((scratch,), jnp.float32))
-            result = op(*static, stim, *tables, *state, outs=outs, input_output_aliases=aliases,
-                        repeat=-(-n_steps // STEPS_PER_LAUNCH), deliver=deliver, steps=STEPS_PER_LAUNCH)
+            outs.append(jax.ShapeDtypeStruct(((team + 1) * (n_steps + 1),), jnp.int32))
+            result = op(*static, stim, *tables, *state, outs=outs, input_output_aliases=aliases, deliver=deliver)
             return tuple(result[:5]), result[5]
 
         return jax.jit(call, donate_argnums=(3,))
