@@ -46,10 +46,11 @@ from ._synapse_stream import FEISTEL_ROUNDS, KIND_BERNOULLI, KIND_TOTAL, _REDRAW
 _U32, _I32, _F32, _U64 = ti.u32, ti.i32, ti.f32, ti.u64
 TEAM = 2  #: members of the team that runs a call (one per thread Taichi gives them)
 _SPREAD_BITS = 12
-#: polls (~0.1 us each) a member waits for the others at the end of a phase
-#: before it leaves the rest of the call to them: a member whose thread the
-#: machine does not run would otherwise cost a time slice per step
-EXIT_POLLS = 20_000
+#: polls (~0.1 us each) a member waits for the others at the end of a step
+#: before it leaves the rest of the call to them (~30 ms: far above the work of
+#: a step, a few of the machine's time slices): on a busy machine a member
+#: whose partner is not running would otherwise spin through its time slices
+EXIT_POLLS = 300_000
 
 # columns of the per-population and per-projection tables (see the runner)
 POP_F = ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta", "y_reset", "drive_weight",
@@ -62,14 +63,13 @@ PROJ_F = ("mean", "sd", "low", "high")
 
 
 @ti.func
-def _pause():
+def _pause(x: ti.u32) -> ti.u32:
     """Some hundred cycles of register arithmetic between two polls of a
-    counter, so that waiting does not flood the other core's caches."""
-    x = _U32(1)
+    counter, so that waiting does not flood the other core's caches (the
+    caller stores the result, so the loop is not optimised away)."""
     for _ in range(64):
         x = x * _U32(1664525) + _U32(1013904223)
-    if x == _U32(0):  # never: keeps the loop
-        print(x)
+    return x
 
 
 @ti.func
@@ -293,7 +293,7 @@ def population_step(
         words: ti.types.ndarray(dtype=_U32, ndim=2),         # (K, W) spikes
         scratch: ti.types.ndarray(dtype=_I32, ndim=1),       # (n_rows * L,) ring cells of a row's synapses
         weights: ti.types.ndarray(dtype=_F32, ndim=1),       # (n_rows * L,) their weights
-        sync: ti.types.ndarray(dtype=_I32, ndim=1),          # ((TEAM + 1) (K + 1),) rows taken per share, done
+        sync: ti.types.ndarray(dtype=_I32, ndim=1),          # ((TEAM + 1) (K + 1) + 1,) rows taken per share, done
         deliver: ti.template()):                             # False: neuron updates only (profiling)
     n_rows = row_pop.shape[0]
     t0, n_call = clock[0], clock[2]
@@ -352,12 +352,14 @@ def population_step(
                             ring[(n_slots + slot_t) * n_neurons + n] = 0.0
                     ti.atomic_add(sync[(TEAM + 1) * s + TEAM], 1)
             polls = 0
+            x = _U32(member)
             while ti.atomic_add(sync[(TEAM + 1) * s + TEAM], 0) < n_rows:
-                _pause()
+                x = _pause(x)
                 polls += 1
                 if polls > EXIT_POLLS:  # the others are not running (busy machine): leave them the rest
                     active = False
                     break
+            sync[sync.shape[0] - 1] = ti.cast(x, _I32)
     for _ in range(1):
         clock[0] = t0 + n_call
         clock[1] = n_call

@@ -146,7 +146,7 @@ class PopulationKernelRunner(Runner):
             outs.append(jax.ShapeDtypeStruct((n_steps, n_words), jnp.uint32))
             outs.append(jax.ShapeDtypeStruct((scratch,), jnp.int32))
             outs.append(jax.ShapeDtypeStruct((scratch,), jnp.float32))
-            outs.append(jax.ShapeDtypeStruct(((team + 1) * (n_steps + 1),), jnp.int32))
+            outs.append(jax.ShapeDtypeStruct(((team + 1) * (n_steps + 1) + 1,), jnp.int32))
             result = op(*static, stim, *tables, *state, outs=outs, input_output_aliases=aliases, deliver=deliver)
             return tuple(result[:5]), result[5]
 
