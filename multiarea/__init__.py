@@ -29,6 +29,11 @@ Poisson drive) on their own whole-step kernel; the cortical microcircuit::
     ma.analysis.population_statistics(record)
     net = ma.potjans2014.build_network(scale=1.0)   # 77,169 neurons, ~3e8 synapses
 
+The multi-area model of Schmidt et al. (2018), imported from the user's
+checkout of INM-6/multi-area-model (``multiarea import-mam REPO --out DIR``)::
+
+    net = ma.schmidt2018.load_mam(DIR)
+
 Activation fitting (``ma.fitting``) on a ``LayeredConnectomeNet`` or a
 ``ConnectomeRNN.activation_model(...)``::
 
@@ -41,8 +46,8 @@ Activation fitting (``ma.fitting``) on a ``LayeredConnectomeNet`` or a
 import taichi  # noqa: F401  isort: skip
 
 # The layers, lowest first (imports only run downwards): data, ops -> projections
-# -> spiking, rate -> fitting -> model packages (joglekar2018, potjans2014) -> cli.
-from . import data, ops, projections, spiking, rate, fitting, joglekar2018, potjans2014
+# -> spiking, rate -> fitting -> model packages (joglekar2018, potjans2014, schmidt2018) -> cli.
+from . import data, ops, projections, spiking, rate, fitting, joglekar2018, potjans2014, schmidt2018
 from .data import io
 from .fitting import activation_frames
 from .joglekar2018 import rate_fit, rate_model as joglekar_rate
@@ -56,7 +61,8 @@ from .spiking.runners import sharded as sharding
 
 __version__ = "0.1.0"
 
-__all__ = ["data", "ops", "projections", "spiking", "rate", "fitting", "joglekar2018", "potjans2014", "rules",
+__all__ = ["data", "ops", "projections", "spiking", "rate", "fitting", "joglekar2018", "potjans2014", "schmidt2018",
+           "rules",
            "IafPscExp", "Population", "Connection", "PoissonDrive", "NoiseDrive", "PopulationNetwork", "PopulationRecord",
            "simulate_populations", "load_population_network", "dump_population_network", "FixedProbability",
            "FixedTotalNumber", "FixedIndegree", "TruncatedNormal",

@@ -287,7 +287,8 @@ def _import_mam(args) -> int:
           f"connections, {result['n_synapses']:,} synapses (their label {result['label']}); "
           f"{time.perf_counter() - start:.1f} s")
     print("wrote " + ", ".join(str(p) for p in result["paths"]))
-    print(f"these numbers are derived from INM-6/multi-area-model (CC BY-NC-SA 4.0): see {Path(args.out) / 'README.md'}")
+    print(f"these numbers are derived from INM-6/multi-area-model (CC BY-NC-SA 4.0): "
+          f"see {Path(args.out) / 'README.md'}")
     print(f"run it: multiarea run {args.out} --duration 100 --out RUN_DIR")
     return 0
 

@@ -17,7 +17,6 @@ import math
 import os
 import stat
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -235,7 +234,8 @@ def test_load_mam_builds_the_population_network(ground_state):
     c = net.connections[1]  # A/23I -> A/23E
     assert (c.pre, c.post) == ("A/23I", "A/23E") and isinstance(c.rule, FixedTotalNumber)
     assert c.rule.n == int(50.0 * 1000.7)
-    assert isinstance(c.weight, TruncatedNormal) and (c.weight.mean, c.weight.low, c.weight.high) == (-110.0, -math.inf, 0.0)
+    assert isinstance(c.weight, TruncatedNormal)
+    assert (c.weight.mean, c.weight.sd, c.weight.low, c.weight.high) == (-110.0, 11.0, -math.inf, 0.0)
     assert (c.delay.mean, c.delay.sd, c.delay.low) == (0.75, 0.375, 0.1)
     inter = [c for c in net.connections if c.pre.split("/")[0] != c.post.split("/")[0]]
     assert inter[0].pre == "B/23E" and inter[0].post == "A/23E" and inter[0].delay.mean == pytest.approx(2.0)
@@ -327,6 +327,23 @@ def test_a_python_without_the_authors_dependencies(checkout, tmp_path):
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
     with pytest.raises(ModuleNotFoundError, match=r"needs Python module\(s\) \['numpy', .*'dicthash'\].*pip install"):
         import_mam(checkout, tmp_path / "out", python=wrapper)
+
+
+def test_provenance_names_the_commit_of_a_git_checkout_only(tmp_path):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(git + ["init", "-q"], check=True)
+    (repo / "f").write_text("x")
+    subprocess.run(git + ["add", "f"], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "c"], check=True)
+    head = subprocess.run(git + ["rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    assert importer._git(repo, "rev-parse", "HEAD") == head
+    (repo / "sub").mkdir()
+    assert importer._git(repo / "sub", "rev-parse", "HEAD") is None   # inside another repository: not its commit
+    assert importer._git(tmp_path, "rev-parse", "HEAD") is None
 
 
 def _raw(**changes):

@@ -116,6 +116,8 @@ def _plain(value):
 
 def main(argv) -> int:
     request_path, result_path = argv[1], argv[2]
+    here = os.path.dirname(os.path.abspath(__file__))  # run as a script: its folder is on sys.path; not wanted
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     with open(request_path) as f:
         request = json.load(f)
     base_path = os.getcwd()
@@ -130,7 +132,7 @@ def main(argv) -> int:
         return 3
     os.environ.setdefault("MPLBACKEND", "Agg")
     _stubs(base_path)
-    sys.path.insert(0, base_path)
+    sys.path.insert(0, base_path)  # the copy of their checkout, before anything else on the path
     from multiarea_model import MultiAreaModel
     from multiarea_model.default_params import sim_params
 

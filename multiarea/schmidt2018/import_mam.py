@@ -33,14 +33,21 @@ How (``docs/nest_semantics.md`` §4-7 cite the lines, v1.2.0 = d6d95ad):
    population with weight ``W_ext`` and NEST's default delay 1 ms; ``I_e =
    add_DC_drive``; V_m drawn from N(V0_mean, V0_sd) without bounds.
 
+Their code needs, besides numpy, scipy, pandas and matplotlib, the small
+packages ``dicthash`` and ``nested_dict`` (``pip install "multiarea[mam]"``);
+not NEST, and not R (without ``Rscript`` their ``VisualCortex_Data.py`` takes
+its hard-coded SLN fit, as it says in ``mam_import.log``).
+
 The regimes are the paper's simulations (``figures/Schmidt2018_dyn/
 network_simulations.py``, v1.2.0 L63-79 and L104-117): both use the
 stabilised in-degrees ``K_prime_original.npy``, g = -11, kappa = 1.125
 (``fac_nu_ext_5E`` 1.125, ``fac_nu_ext_6E`` 1.41666667, ``fac_nu_ext_TH``
 1.2), ``av_indegree_V1`` 3950, V0 = N(-150, 50) mV, rate_ext 10 Hz; the ground
-state has chi = chi_I = 1 (the defaults when that script was written; v1.2.0's
-defaults are the metastable values, so they are set explicitly here), the
-metastable state chi = 1.9, chi_I = 2.
+state has chi = chi_I = 1 (the defaults when that script was written in 2018;
+commit 4ba061e of 2024 made the metastable values the defaults, so both are
+set explicitly here), the metastable state chi = 1.9, chi_I = 2.  The
+non-stabilised in-degrees of the data pipeline (the paper's Fig. 2 runs) are
+``overrides={"connection_params": {"K_stable": None, ...}}``.
 """
 from __future__ import annotations
 
@@ -185,6 +192,8 @@ def run_authors_code(repo_dir, network_params: dict, python=None, log_path=None)
                                   env=_environment())
         except FileNotFoundError:
             raise FileNotFoundError(f"no Python interpreter at {python}") from None
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"the multi-area model's code did not finish within {_TIMEOUT_S} s") from None
         if log_path is not None:
             Path(log_path).write_text(f"$ {python} _mam_driver.py  (in a copy of {repo})\n"
                                       f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}")
@@ -192,7 +201,7 @@ def run_authors_code(repo_dir, network_params: dict, python=None, log_path=None)
             names = proc.stderr.split("MISSING_MODULES", 1)[1].split()
             raise ModuleNotFoundError(
                 f"the multi-area model's code needs Python module(s) {names} in {python}: "
-                f"pip install {' '.join(n.replace('_', '-') if n == 'nested_dict' else n for n in names)}")
+                f"pip install {' '.join(names)}")
         if proc.returncode != 0:
             tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
             raise RuntimeError(f"the multi-area model's code failed in {python} (exit {proc.returncode}):\n{tail}")
@@ -200,9 +209,7 @@ def run_authors_code(repo_dir, network_params: dict, python=None, log_path=None)
 
 
 def _environment() -> dict:
-    env = dict(os.environ, MPLBACKEND="Agg")
-    env.pop("PYTHONPATH", None)  # their package must be the copy, not something on the user's path
-    return env
+    return dict(os.environ, MPLBACKEND="Agg")  # their analysis module imports pyplot
 
 
 def _source(source: str) -> str:
