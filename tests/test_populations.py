@@ -205,3 +205,35 @@ def test_kernel_spikes_do_not_depend_on_the_team(monkeypatch):
     monkeypatch.setattr(_population_taichi, "EXIT_POLLS", 0)
     net = _test_network()
     assert np.array_equal(PopulationKernelRunner(net).run(200), reference)
+
+
+@pytest.mark.parametrize("merge", [True, False])
+def test_kernel_matches_the_reference_with_merged_or_separate_receptors(merge):
+    """The microcircuit has tau_syn_ex == tau_syn_in: one current per neuron
+    (the default) or two; each kernel run equals its reference."""
+    from multiarea.potjans2014.network import build_network
+
+    def build():
+        net = build_network(0.02, seed=7)
+        return PopulationNetwork(net.populations, net.connections, net.drives, dt=DT, seed=7, merge_receptors=merge)
+
+    ref_net = build()
+    assert ref_net.n_receptors == (1 if merge else 2)
+    assert np.asarray(ref_net.ring.value).size == ref_net.n_receptors * ref_net.n_slots * ref_net.num
+    ref_spikes, _ = _reference(ref_net, 800)
+    net = build()
+    runner = PopulationKernelRunner(net)
+    spikes = _words_to_spikes(runner.run(800), runner.word_neurons, net.num)
+    assert ref_spikes.sum() > 30  # the scaled-down microcircuit starts slowly
+    assert np.array_equal(spikes, ref_spikes)
+    assert np.array_equal(np.asarray(net.i_syn.value), np.asarray(ref_net.i_syn.value))
+
+
+def test_merging_receptors_needs_equal_time_constants():
+    pops = [Population("E", 10, NEURON), Population("I", 10, NEURON.replace(tau_syn_in=2.0))]
+    assert PopulationNetwork(pops).n_receptors == 2
+    assert PopulationNetwork(pops[:1]).n_receptors == 1
+    with pytest.raises(ValueError, match=r"merge_receptors=True needs tau_syn_ex == tau_syn_in.*\['I'\]"):
+        PopulationNetwork(pops, merge_receptors=True)
+    with pytest.raises(TypeError, match="merge_receptors must be True, False or None"):
+        PopulationNetwork(pops, merge_receptors="yes")

@@ -44,6 +44,7 @@ from ._network_taichi import _fma32
 from ._synapse_stream import FEISTEL_ROUNDS, KIND_BERNOULLI, KIND_TOTAL, _REDRAW_SALT
 
 _U32, _I32, _F32, _U64 = ti.u32, ti.i32, ti.f32, ti.u64
+_FLT_MIN = 1.1754943508222875e-38  #: the smallest normal float32
 TEAM = 2  #: members of the team that runs a call (one per thread Taichi gives them)
 _SPREAD_BITS = 12
 #: polls (~0.1 us each) a member waits for the others at the end of a step
@@ -60,6 +61,13 @@ POP_I = ("ref_steps", "drive_steps", "drive_key", "first", "size", "first_word",
 PROJ_I = ("kind", "first_pre", "n_pre", "first_post", "n_post", "pre_word0", "geo_off", "geo_len",
           "alias_off", "alias_bits", "row_off", "indegree", "feistel_bits", "n_perm")
 PROJ_F = ("mean", "sd", "low", "high")
+
+
+@ti.func
+def _flush(x: ti.f32) -> ti.f32:
+    """0 for a subnormal float32 (a decaying current), as XLA's CPU code
+    computes with flush-to-zero (the reference flushes explicitly, too)."""
+    return ti.select(ti.abs(x) < _F32(_FLT_MIN), _F32(0.0), x)
 
 
 @ti.func
@@ -132,22 +140,24 @@ def _weight(rk: ti.u32, c: ti.u32, mean: ti.f32, sd: ti.f32, low: ti.f32, high: 
 
 
 @ti.func
-def _cell(rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neurons: ti.i32,
-          alias_off: ti.i32, alias_bits: ti.u32, mean: ti.f32, sd: ti.f32, low: ti.f32, high: ti.f32,
+def _cell(rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_slots: ti.i32,
+          n_neurons: ti.i32, alias_off: ti.i32, alias_bits: ti.u32, mean: ti.f32, sd: ti.f32, low: ti.f32, high: ti.f32,
           delay_alias: ti.template(), normal: ti.template(), cmix: ti.template(), scratch: ti.template(),
           weights: ti.template(), at: ti.i32):
     """Delay and weight of synapse ``c`` onto global neuron ``post``: its flat
-    ring cell and weight go to ``scratch[at]``, ``weights[at]``."""
+    ring cell and weight go to ``scratch[at]``, ``weights[at]``.  A weight
+    <= 0 goes ``inh_slots`` slots on (into the inhibitory receptor's ring; 0
+    when the receptors are merged)."""
     b = _mix32(rk ^ _counter_mix(_U32(3) * c + _U32(1), cmix)) >> _U32(1)
     slot = slot_t + 1 + _alias(delay_alias, alias_off, alias_bits, b)
     slot -= ti.select(slot >= n_slots, n_slots, 0)
     w = _weight(rk, c, mean, sd, low, high, normal, cmix)
-    scratch[at] = (slot + ti.select(w > 0.0, 0, n_slots)) * n_neurons + post
+    scratch[at] = (slot + ti.select(w > 0.0, 0, inh_slots)) * n_neurons + post
     weights[at] = w
 
 
 @ti.func
-def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neurons: ti.i32,
+def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_slots: ti.i32, n_neurons: ti.i32,
                  proj_i: ti.template(), proj_u: ti.template(), proj_f: ti.template(), geometric: ti.template(),
                  geo_guide: ti.template(), delay_alias: ti.template(), row_counts: ti.template(),
                  row_starts: ti.template(), normal: ti.template(), cmix: ti.template(), ring: ti.template(),
@@ -172,8 +182,8 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neur
                 pos += 1 + geo_len - _count_le(geometric, geo_off, geo_len, start, r)
                 if pos >= n_post:
                     break
-                _cell(rk, c, first_post + pos, slot_t, n_slots, n_neurons, alias_off, alias_bits, mean, sd, low,
-                      high, delay_alias, normal, cmix, scratch, weights, base + n)
+                _cell(rk, c, first_post + pos, slot_t, n_slots, inh_slots, n_neurons, alias_off, alias_bits, mean, sd,
+                      low, high, delay_alias, normal, cmix, scratch, weights, base + n)
                 n += 1
                 c += _U32(1)
     else:
@@ -189,8 +199,9 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neur
                 while (m & _U64(0xFFFFFFFF)) < threshold:
                     m = ti.cast(_draw(_mix32(rk ^ _mix32(_U32(_REDRAW_SALT) + attempt)), counter), _U64) * nn
                     attempt += _U32(1)
-                _cell(rk, c, first_post + ti.cast(m >> _U64(32), _I32), slot_t, n_slots, n_neurons, alias_off,
-                      alias_bits, mean, sd, low, high, delay_alias, normal, cmix, scratch, weights, base + cc)
+                _cell(rk, c, first_post + ti.cast(m >> _U64(32), _I32), slot_t, n_slots, inh_slots, n_neurons,
+                      alias_off, alias_bits, mean, sd, low, high, delay_alias, normal, cmix, scratch, weights,
+                      base + cc)
         else:
             half = ti.cast(proj_i[j, 12] // 2, _U32)
             n_perm, k = ti.cast(proj_i[j, 13], _U32), ti.cast(proj_i[j, 11], _U32)
@@ -200,8 +211,9 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, n_neur
                 x = _feistel(row_start + c, j, half, proj_u)
                 while x >= n_perm:
                     x = _feistel(x, j, half, proj_u)
-                _cell(rk, c, first_post + ti.cast(x // k, _I32), slot_t, n_slots, n_neurons, alias_off,
-                      alias_bits, mean, sd, low, high, delay_alias, normal, cmix, scratch, weights, base + cc)
+                _cell(rk, c, first_post + ti.cast(x // k, _I32), slot_t, n_slots, inh_slots, n_neurons,
+                      alias_off, alias_bits, mean, sd, low, high, delay_alias, normal, cmix, scratch, weights,
+                      base + cc)
     for i in range(n):
         ring[scratch[base + i]] += weights[base + i]
 
@@ -214,8 +226,9 @@ def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: t
     q = word_pop[w]
     n_neurons = y.shape[0]
     first, size = pop_i[q, 3], pop_i[q, 4]
-    slot_base = (t % (ring.shape[0] // (2 * n_neurons))) * n_neurons
-    inh_offset = ring.shape[0] // 2
+    n_rec = i_syn.shape[0]  # 1: receptors merged (equal time constants), 2: excitatory, inhibitory
+    slot_base = (t % (ring.shape[0] // (n_rec * n_neurons))) * n_neurons
+    inh_offset = ring.shape[0] // n_rec
     drive_steps = pop_i[q, 1]
     emitted = t - drive_steps
     has_drive = drive_steps >= 0 and emitted >= 1
@@ -233,25 +246,30 @@ def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: t
     local0 = 32 * (w - pop_i[q, 5])
     for local in range(local0, ti.min(local0 + 32, size)):
         n = first + local
-        a_ex, a_in = ring[slot_base + n], ring[inh_offset + slot_base + n]
+        a_ex, a_in, i_in = ring[slot_base + n], 0.0, 0.0
+        if n_rec == 2:
+            a_in, i_in = ring[inh_offset + slot_base + n], i_syn[1, n]
         if has_drive:
             count = _alias(poisson, pop_i[q, 7], poisson_bits,
                            _mix32(step_key ^ cmix[local]) >> _U32(1))
-            if w_drive > 0.0:
+            if w_drive > 0.0 or n_rec == 1:
                 a_ex = _fma32(ti.cast(count, _F32), w_drive, a_ex)
             else:
                 a_in = _fma32(ti.cast(count, _F32), w_drive, a_in)
-        v, i_ex, i_in = y[n], i_syn[0, n], i_syn[1, n]
+        v, i_ex = y[n], i_syn[0, n]
         drive_n = drive
         if has_noise:
             z = normal[ti.cast(_mix32(noise_key ^ cmix[local]) >> _U32(32 - _rng.NOISE_BITS), _I32)]
             drive_n = (I_base + _fma32(z, noise_std, noise_mean)) * P20
         if left[n] > 0:
             left[n] -= 1
-        else:
+        elif n_rec == 2:
             v = _fma32(v, P22, _fma32(i_ex, P21ex, _fma32(i_in, P21in, drive_n)))
-        i_syn[0, n] = _fma32(i_ex, P11ex, a_ex)
-        i_syn[1, n] = _fma32(i_in, P11in, a_in)
+        else:
+            v = _fma32(v, P22, _fma32(i_ex, P21ex, drive_n))
+        i_syn[0, n] = _flush(_fma32(i_ex, P11ex, a_ex))
+        if n_rec == 2:
+            i_syn[1, n] = _flush(_fma32(i_in, P11in, a_in))
         if v >= theta:
             v = y_reset
             left[n] = ref_steps
@@ -286,9 +304,9 @@ def population_step(
         left_in: ti.types.ndarray(dtype=_I32, ndim=1), ring_in: ti.types.ndarray(dtype=_F32, ndim=1),
         clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
         y: ti.types.ndarray(dtype=_F32, ndim=1),             # (N,) V - E_L (mV), aliased
-        i_syn: ti.types.ndarray(dtype=_F32, ndim=2),         # (2, N) pA
+        i_syn: ti.types.ndarray(dtype=_F32, ndim=2),         # (receptors, N) pA
         left: ti.types.ndarray(dtype=_I32, ndim=1),          # (N,) refractory steps left
-        ring: ti.types.ndarray(dtype=_F32, ndim=1),          # (2 D N,) pA arriving per (receptor, slot, neuron)
+        ring: ti.types.ndarray(dtype=_F32, ndim=1),          # (receptors D N,) pA arriving per (receptor, slot, neuron)
         clock: ti.types.ndarray(dtype=_I32, ndim=1),         # (3,) step t, step k of the call, steps K
         words: ti.types.ndarray(dtype=_U32, ndim=2),         # (K, W) spikes
         scratch: ti.types.ndarray(dtype=_I32, ndim=1),       # (n_rows * L,) ring cells of a row's synapses
@@ -298,7 +316,9 @@ def population_step(
     n_rows = row_pop.shape[0]
     t0, n_call = clock[0], clock[2]
     n_neurons = y.shape[0]
-    n_slots = ring.shape[0] // (2 * n_neurons)
+    n_rec = i_syn.shape[0]
+    n_slots = ring.shape[0] // (n_rec * n_neurons)
+    inh_slots = n_slots * (n_rec - 1)
     for i in range(sync.shape[0]):  # serial, before the team starts
         sync[i] = 0
     # The team: TEAM members (one per thread when Taichi gives them threads)
@@ -338,7 +358,7 @@ def population_step(
                                         low = bits & (~bits + _U32(1))
                                         bits ^= low
                                         pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
-                                        _deliver_row(j, pre, slot_prev, n_slots, n_neurons, proj_i, proj_u,
+                                        _deliver_row(j, pre, slot_prev, n_slots, inh_slots, n_neurons, proj_i, proj_u,
                                                      proj_f, geometric, geo_guide, delay_alias, row_counts,
                                                      row_starts, normal, cmix, ring, scratch, weights, base)
                     if s < n_call:
@@ -349,7 +369,8 @@ def population_step(
                         slot_t = t % n_slots
                         for n in range(pop_i[q, 3], pop_i[q, 3] + pop_i[q, 4]):
                             ring[slot_t * n_neurons + n] = 0.0
-                            ring[(n_slots + slot_t) * n_neurons + n] = 0.0
+                            if n_rec == 2:
+                                ring[(n_slots + slot_t) * n_neurons + n] = 0.0
                     ti.atomic_add(sync[(TEAM + 1) * s + TEAM], 1)
             polls = 0
             x = _U32(member)

@@ -29,7 +29,11 @@ state (NEST stores V relative to E_L):
    the ring slot read at step ``t + d``.
 
 float32 evaluation: each ``a * b + c`` above is one fused multiply-add, the
-order written; the Taichi kernel computes the same correctly rounded FMAs.
+order written; the Taichi kernel computes the same correctly rounded FMAs, and
+both flush subnormal currents to 0 (as XLA's CPU code does).  When every
+population has ``tau_syn_ex == tau_syn_in`` a network keeps one current per
+neuron, their sum, which obeys the same equation
+(``PopulationNetwork(merge_receptors=...)``).
 """
 from __future__ import annotations
 

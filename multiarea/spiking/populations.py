@@ -67,6 +67,12 @@ def _fma(a, b, c):
     return jax.lax.optimization_barrier(a * b + c)
 
 
+def _flush(x):
+    """Subnormal float32 to 0: a current decaying without input reaches them
+    after ~450 steps; XLA's CPU code flushes them anyway, the kernel does the same."""
+    return jnp.where(jnp.abs(x) < np.finfo(np.float32).tiny, 0.0, x)
+
+
 @dataclass(frozen=True)
 class Population:
     """``size`` neurons of model ``neuron``.
@@ -170,10 +176,15 @@ class PopulationNetwork(bp.DynamicalSystem):
             one of each per population.
         dt: time step (ms).
         seed: seed of connectivity, drive and initial potentials.
+        merge_receptors: keep one synaptic current per neuron instead of an
+            excitatory and an inhibitory one: exact when every population has
+            ``tau_syn_ex == tau_syn_in`` (the two currents obey the same
+            equation and enter V with the same propagator), and it halves the
+            ring buffers (``n_receptors``); default: whenever that holds.
     """
 
     def __init__(self, populations, connections=(), drives=(), *, dt: float = 0.1, seed: int = 0,
-                 name=None):
+                 merge_receptors: bool | None = None, name=None):
         super().__init__(name=name)
         self.dt = _checks.positive_float("dt", dt)
         self.seed = _checks.seed_int("seed", seed)
@@ -199,6 +210,16 @@ class PopulationNetwork(bp.DynamicalSystem):
         self.drives = tuple(drives)
         self._drive_of, self._noise_of = self._check_drives()
         self.n_slots = 1 + max([s.max_delay for s in self.specs] or [1])  #: ring slots
+        equal = all(p.neuron.tau_syn_ex == p.neuron.tau_syn_in for p in self.populations)
+        if merge_receptors is None:
+            merge_receptors = equal
+        elif not isinstance(merge_receptors, (bool, np.bool_)):
+            raise TypeError(f"merge_receptors must be True, False or None, got {merge_receptors!r}")
+        elif merge_receptors and not equal:
+            unequal = [p.key for p in self.populations if p.neuron.tau_syn_ex != p.neuron.tau_syn_in]
+            raise ValueError(f"merge_receptors=True needs tau_syn_ex == tau_syn_in in every population; "
+                             f"not in {unequal}")
+        self.n_receptors = 1 if merge_receptors else 2  #: synaptic currents per neuron
         self.reset_state()
 
     # -- construction -----------------------------------------------------------------------
@@ -318,10 +339,10 @@ class PopulationNetwork(bp.DynamicalSystem):
     def reset_state(self, batch_size=None, **kwargs):
         E_L = self.constants["E_L"][self.population_of_neuron]
         y0 = jnp.asarray(self.initial_potentials() - E_L)
-        values = dict(y=y0, i_syn=jnp.zeros((2, self.num), jnp.float32),
+        values = dict(y=y0, i_syn=jnp.zeros((self.n_receptors, self.num), jnp.float32),
                       refractory_left=jnp.zeros(self.num, jnp.int32),
                       # input arriving per (receptor, slot, neuron), flat: receptor-major, then slot
-                      ring=jnp.zeros(2 * self.n_slots * self.num, jnp.float32),
+                      ring=jnp.zeros(self.n_receptors * self.n_slots * self.num, jnp.float32),
                       spike=jnp.zeros(self.num, bool), stim=jnp.zeros(len(self.populations), jnp.float32),
                       t=jnp.zeros((), jnp.int32))
         for k, v in values.items():
@@ -398,31 +419,36 @@ class PopulationNetwork(bp.DynamicalSystem):
              if k not in ("drive_key", "noise_key")}
         t = self.t.value
         slot = t % self.n_slots
-        ring = self.ring.value.reshape(2, self.n_slots, self.num)
-        arriving = ring[:, slot]  # (2, num)
+        ring = self.ring.value.reshape(self.n_receptors, self.n_slots, self.num)
+        arriving = ring[:, slot]  # (receptors, num)
         counts = self.poisson_counts(t).astype(jnp.float32)
         w_drive = c["drive_weight"]
-        excitatory = w_drive > 0
-        arriving = jnp.stack([jnp.where(excitatory, _fma(counts, w_drive, arriving[0]), arriving[0]),
-                              jnp.where(excitatory, arriving[1], _fma(counts, w_drive, arriving[1]))])
-        y, (i_ex, i_in), left = self.y.value, self.i_syn.value, self.refractory_left.value
+        y, left = self.y.value, self.refractory_left.value
         refractory = left > 0
         drive = jax.lax.optimization_barrier(
             ((c["I_e"] + self.stim.value[jnp.asarray(self.population_of_neuron)]) + self.noise_current(t)) * c["P20"])
-        y_free = _fma(y, c["P22"], _fma(i_ex, c["P21ex"], _fma(i_in, c["P21in"], drive)))
+        if self.n_receptors == 2:
+            excitatory = w_drive > 0
+            arriving = jnp.stack([jnp.where(excitatory, _fma(counts, w_drive, arriving[0]), arriving[0]),
+                                  jnp.where(excitatory, arriving[1], _fma(counts, w_drive, arriving[1]))])
+            i_ex, i_in = self.i_syn.value
+            y_free = _fma(y, c["P22"], _fma(i_ex, c["P21ex"], _fma(i_in, c["P21in"], drive)))
+            i_syn = _flush(jnp.stack([_fma(i_ex, c["P11ex"], arriving[0]), _fma(i_in, c["P11in"], arriving[1])]))
+        else:
+            i_all = self.i_syn.value[0]
+            y_free = _fma(y, c["P22"], _fma(i_all, c["P21ex"], drive))
+            i_syn = _flush(_fma(i_all, c["P11ex"], _fma(counts, w_drive, arriving[0])))[None]
         y = jnp.where(refractory, y, y_free)
         left = jnp.where(refractory, left - 1, left)
-        i_ex = _fma(i_ex, c["P11ex"], arriving[0])
-        i_in = _fma(i_in, c["P11in"], arriving[1])
         spike = y >= c["theta"]
         self.y.value = jnp.where(spike, c["y_reset"], y)
         self.refractory_left.value = jnp.where(spike, c["ref_steps"], left)
-        self.i_syn.value = jnp.stack([i_ex, i_in])
+        self.i_syn.value = i_syn
         ring = ring.at[:, slot].set(0.0)
         s = self.synapses
         if s["pre"].size:
             w = jnp.where(spike[jnp.asarray(s["pre"])], jnp.asarray(s["weight"]), 0.0)
-            receptor = jnp.asarray((s["weight"] <= 0).astype(np.int32))
+            receptor = jnp.asarray((s["weight"] <= 0).astype(np.int32) * (self.n_receptors - 1))
             ring = ring.at[receptor, (t + jnp.asarray(s["delay"])) % self.n_slots, jnp.asarray(s["post"])].add(w)
         self.ring.value = ring.reshape(-1)
         self.spike.value = spike
