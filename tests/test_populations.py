@@ -237,3 +237,11 @@ def test_merging_receptors_needs_equal_time_constants():
         PopulationNetwork(pops, merge_receptors=True)
     with pytest.raises(TypeError, match="merge_receptors must be True, False or None"):
         PopulationNetwork(pops, merge_receptors="yes")
+
+
+def test_kernel_refuses_a_ring_it_cannot_index(monkeypatch):
+    from multiarea.spiking.runners import population_kernel
+
+    monkeypatch.setattr(population_kernel, "MAX_RING_CELLS", 1000)
+    with pytest.raises(ValueError, match=r"ring buffer has 107,380 cells \(2 receptor\(s\) x 91 slots x 590 neurons\)"):
+        PopulationKernelRunner(_test_network())

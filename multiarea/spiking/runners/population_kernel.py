@@ -21,9 +21,10 @@ from ...ops import _synapse_stream as stream
 from ..populations import PopulationNetwork
 from .base import STEPS_PER_CALL, Runner
 
-__all__ = ["PopulationKernelRunner"]
+__all__ = ["PopulationKernelRunner", "MAX_RING_CELLS"]
 
 _WORD_BYTES_PER_CALL = 64 << 20
+MAX_RING_CELLS = 2**31 - 1  #: the kernel's ring indices are int32
 
 
 def _guide(table: np.ndarray, bits: int, draw_bits: int) -> np.ndarray:
@@ -64,6 +65,11 @@ class PopulationKernelRunner(Runner):
     def __init__(self, net: PopulationNetwork, stim=None, deliver: bool = True):
         if not isinstance(net, PopulationNetwork):
             raise TypeError(f"PopulationKernelRunner runs a PopulationNetwork, got {type(net).__name__}")
+        cells = net.n_receptors * net.n_slots * net.num
+        if cells > MAX_RING_CELLS:
+            raise ValueError(f"this network's ring buffer has {cells:,} cells ({net.n_receptors} receptor(s) x "
+                             f"{net.n_slots} slots x {net.num:,} neurons); the kernel indexes it with int32, so at "
+                             f"most {MAX_RING_CELLS:,} (shorter maximum delays or fewer neurons fit)")
         from ...ops import _population_taichi as kernel
 
         super().__init__(net)
