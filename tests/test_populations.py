@@ -245,3 +245,14 @@ def test_kernel_refuses_a_ring_it_cannot_index(monkeypatch):
     monkeypatch.setattr(population_kernel, "MAX_RING_CELLS", 1000)
     with pytest.raises(ValueError, match=r"ring buffer has 107,380 cells \(2 receptor\(s\) x 91 slots x 590 neurons\)"):
         PopulationKernelRunner(_test_network())
+
+
+def test_simulate_populations_on_dsrunner_equals_the_kernel():
+    import multiarea as ma
+
+    kernel = ma.simulate_populations(_test_network(), 40.0, progress_bar=False)
+    reference = ma.simulate_populations(_test_network(), 40.0, progress_bar=False, method="dsrunner")
+    assert kernel.steps.size > 100
+    assert np.array_equal(kernel.steps, reference.steps) and np.array_equal(kernel.neurons, reference.neurons)
+    with pytest.raises(ValueError, match="method must be 'kernel' or 'dsrunner'"):
+        ma.simulate_populations(_test_network(), 1.0, method="sharded")

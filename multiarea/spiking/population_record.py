@@ -72,33 +72,44 @@ class PopulationRecord:
 
 
 def simulate_populations(net, duration_ms: float, progress_bar: bool = True, stim=None,
-                         runner=None) -> PopulationRecord:
-    """Run ``net`` for ``duration_ms`` on the whole-step kernel from its current state.
+                         runner=None, method: str = "kernel") -> PopulationRecord:
+    """Run ``net`` for ``duration_ms`` from its current state.
 
     Args:
         net: a :class:`~multiarea.spiking.populations.PopulationNetwork`.
         duration_ms: model time (ms), at least one step.
         progress_bar: show a tqdm bar over the chunks.
-        stim: per-step currents, see ``PopulationKernelRunner``.
-        runner: an existing ``PopulationKernelRunner`` of ``net`` to reuse.
+        stim: per-step currents, see ``PopulationKernelRunner`` (kernel only).
+        runner: an existing runner of ``net`` to reuse.
+        method: ``"kernel"`` (the whole-step kernel) or ``"dsrunner"``
+            (``bp.DSRunner`` over the pure-JAX reference step: the same
+            spikes, for small networks).
 
     Returns:
         the :class:`PopulationRecord` of the run (steps counted from its start).
     """
     from tqdm.auto import tqdm
 
+    from .runners.dsrunner import DSRunnerRunner
     from .runners.population_kernel import PopulationKernelRunner
 
     n_steps = int(round(_checks.positive_float("duration_ms", duration_ms) / net.dt))
     if n_steps < 1:
         raise ValueError(f"duration_ms must be at least one step (dt = {net.dt} ms), got {duration_ms}")
-    runner = PopulationKernelRunner(net, stim=stim) if runner is None else runner
+    if method not in ("kernel", "dsrunner"):
+        raise ValueError(f"method must be 'kernel' or 'dsrunner', got {method!r}")
+    if runner is None and method == "dsrunner":
+        if stim is not None:
+            raise ValueError("stim applies to method='kernel'; with 'dsrunner' set net.stim through DSRunner inputs")
+        runner = DSRunnerRunner(net)
+    elif runner is None:
+        runner = PopulationKernelRunner(net, stim=stim)
     word_neurons = runner.word_neurons
     steps, neurons = [], []
     done = 0
     with tqdm(total=n_steps, unit="step", disable=not progress_bar) as bar:
         while done < n_steps:
-            k = min(runner.steps_per_call, n_steps - done)
+            k = n_steps - done if runner.steps_per_call is None else min(runner.steps_per_call, n_steps - done)
             s, n = words_to_pairs(runner.run(k), word_neurons, done)
             steps.append(s)
             neurons.append(n)

@@ -49,6 +49,7 @@ from ..ops import _rng, _tables
 from ..ops import _synapse_stream as stream
 from ..projections.rules import TruncatedNormal, row_spec
 from .iaf_psc_exp import IafPscExp
+from .spike_words import pack_words
 
 __all__ = ["Population", "Connection", "PoissonDrive", "NoiseDrive", "PopulationNetwork", "REFERENCE_MAX_SYNAPSES"]
 
@@ -463,6 +464,13 @@ class PopulationNetwork(bp.DynamicalSystem):
         for c, s in zip(self.connections, self.specs):
             signs.setdefault(c.pre, set()).add(bool(s.weight_mean > 0))
         return tuple(k for k in self.index if signs.get(k) == {True})
+
+    def spike_words(self) -> jax.Array:
+        """``(n_words,)`` uint32 spike words of the last step (traceable; the
+        layout of :meth:`word_neurons`): what ``bp.DSRunner`` monitors."""
+        spike = self.spike.value
+        return jnp.concatenate([pack_words(spike[int(f):int(f) + p.size])
+                                for f, p in zip(self.first, self.populations)])
 
     def word_neurons(self) -> np.ndarray:
         """``(n_words, 32)`` int32 global neuron of each bit of a step's spike

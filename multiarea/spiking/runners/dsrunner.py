@@ -1,6 +1,8 @@
 """Running a network with ``bp.DSRunner``: any network, any DSRunner input."""
 from __future__ import annotations
 
+import functools
+
 import brainpy as bp
 import jax.numpy as jnp
 import numpy as np
@@ -28,6 +30,8 @@ class DSRunnerRunner(Runner):
         super().__init__(net)
 
         def words():
+            if hasattr(net, "spike_words"):  # a PopulationNetwork
+                return net.spike_words()
             return jnp.concatenate([pack_words(net.E.spike.value).ravel(), pack_words(net.I.spike.value).ravel()])
 
         self._runner = bp.DSRunner(net, monitors={"words": words}, inputs=list(inputs), dt=net.dt,
@@ -35,6 +39,12 @@ class DSRunnerRunner(Runner):
         # input time counts from the network's last reset, as on the other runners:
         # DSRunner's clock is t = i * dt with i its step index, which starts at i0
         self._runner.i0 = int(net.t.value)
+
+    @functools.cached_property
+    def word_neurons(self) -> np.ndarray:
+        if hasattr(self.net, "spike_words"):
+            return self.net.word_neurons()
+        return super().word_neurons
 
     def _advance(self, n_steps: int) -> np.ndarray:
         self._runner.run(n_steps * self.net.dt)
