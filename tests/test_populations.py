@@ -239,12 +239,20 @@ def test_merging_receptors_needs_equal_time_constants():
         PopulationNetwork(pops, merge_receptors="yes")
 
 
-def test_kernel_refuses_a_ring_it_cannot_index(monkeypatch):
-    from multiarea.spiking.runners import population_kernel
-
-    monkeypatch.setattr(population_kernel, "MAX_RING_CELLS", 1000)
-    with pytest.raises(ValueError, match=r"ring buffer has 107,380 cells \(2 receptor\(s\) x 91 slots x 590 neurons\)"):
-        PopulationKernelRunner(_test_network())
+def test_ring_split_in_two_blocks_gives_the_same_spikes(monkeypatch):
+    """A ring of more than 2**31 - 1 cells is kept in two blocks (the kernel
+    indexes each with int32); made small here, the split changes nothing."""
+    whole = PopulationKernelRunner(_test_network()).run(300)
+    monkeypatch.setattr(populations, "RING_BLOCK_CELLS", 60_000)  # 590 neurons x 2 x 91 slots: 107,380 cells
+    net = _test_network()
+    assert net.ring_split == 300  # at the A1/I population boundary
+    assert np.asarray(net.ring_hi.value).size == 2 * net.n_slots * 290
+    assert np.array_equal(PopulationKernelRunner(net).run(300), whole)
+    with pytest.raises(ValueError, match="run this one on the kernel"):
+        net.update()
+    monkeypatch.setattr(populations, "RING_BLOCK_CELLS", 1000)
+    with pytest.raises(ValueError, match="does not split at a population boundary into two blocks"):
+        _test_network()
 
 
 def test_simulate_populations_on_dsrunner_equals_the_kernel():

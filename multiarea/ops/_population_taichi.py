@@ -57,7 +57,7 @@ EXIT_POLLS = 300_000
 POP_F = ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta", "y_reset", "drive_weight",
          "noise_mean", "noise_std")
 POP_I = ("ref_steps", "drive_steps", "drive_key", "first", "size", "first_word", "poisson_bits", "poisson_off",
-         "has_noise", "noise_key")
+         "has_noise", "noise_key", "ring_block")
 PROJ_I = ("kind", "first_pre", "n_pre", "first_post", "n_post", "pre_word0", "geo_off", "geo_len",
           "alias_off", "alias_bits", "row_off", "indegree", "feistel_bits", "n_perm")
 PROJ_F = ("mean", "sd", "low", "high")
@@ -158,15 +158,16 @@ def _cell(rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32, n_slots: ti.i32, 
 
 @ti.func
 def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_slots: ti.i32, n_neurons: ti.i32,
-                 proj_i: ti.template(), proj_u: ti.template(), proj_f: ti.template(), geometric: ti.template(),
+                 block_start: ti.i32, proj_i: ti.template(), proj_u: ti.template(), proj_f: ti.template(), geometric: ti.template(),
                  geo_guide: ti.template(), delay_alias: ti.template(), row_counts: ti.template(),
                  row_starts: ti.template(), normal: ti.template(), cmix: ti.template(), ring: ti.template(),
                  scratch: ti.template(), weights: ti.template(), base: ti.i32):
     """All synapses of pre neuron ``pre`` (local) of projection ``j``: first
     generated into this task's scratch (from ``base``: flat ring index and
     weight), then added into the ring in a loop of their own, so that many
-    cache misses are in flight."""
-    kind, n_post, first_post = proj_i[j, 0], proj_i[j, 4], proj_i[j, 3]
+    cache misses are in flight.  ``ring`` is the block of the target
+    population (``n_neurons`` neurons from global neuron ``block_start``)."""
+    kind, n_post, first_post = proj_i[j, 0], proj_i[j, 4], proj_i[j, 3] - block_start  # in the ring block
     alias_off, alias_bits = proj_i[j, 8], ti.cast(proj_i[j, 9], _U32)
     mean, sd, low, high = proj_f[j, 0], proj_f[j, 1], proj_f[j, 2], proj_f[j, 3]
     rk = _mix32(proj_u[j, 0] + ti.cast(pre, _U32))
@@ -219,16 +220,16 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_sl
 
 
 @ti.func
-def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: ti.template(),
+def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, n_slots: ti.i32, block_start: ti.i32, n_block: ti.i32,
+                 pop_f: ti.template(), pop_i: ti.template(),
                  poisson: ti.template(), word_pop: ti.template(), stim: ti.template(), y: ti.template(),
                  i_syn: ti.template(), left: ti.template(), ring: ti.template(), words: ti.template(),
                  cmix: ti.template(), normal: ti.template()):
     q = word_pop[w]
-    n_neurons = y.shape[0]
     first, size = pop_i[q, 3], pop_i[q, 4]
     n_rec = i_syn.shape[0]  # 1: receptors merged (equal time constants), 2: excitatory, inhibitory
-    slot_base = (t % (ring.shape[0] // (n_rec * n_neurons))) * n_neurons
-    inh_offset = ring.shape[0] // n_rec
+    slot_base = (t % n_slots) * n_block - block_start  # + global neuron: its cell in the ring block
+    inh_offset = n_slots * n_block
     drive_steps = pop_i[q, 1]
     emitted = t - drive_steps
     has_drive = drive_steps >= 0 and emitted >= 1
@@ -278,6 +279,48 @@ def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, pop_f: ti.template(), pop_i: t
     words[k, w] = bits
 
 
+@ti.func
+def _row(r: ti.i32, s: ti.i32, t0: ti.i32, n_call: ti.i32, n_slots: ti.i32, inh_slots: ti.i32, block_start: ti.i32,
+         n_block: ti.i32, row_pop: ti.template(), row_proj: ti.template(), proj_order: ti.template(),
+         proj_i: ti.template(), proj_u: ti.template(), proj_f: ti.template(), pop_f: ti.template(),
+         pop_i: ti.template(), poisson: ti.template(), word_pop: ti.template(), stim: ti.template(),
+         geometric: ti.template(), geo_guide: ti.template(), delay_alias: ti.template(), row_counts: ti.template(),
+         row_starts: ti.template(), normal: ti.template(), cmix: ti.template(), y: ti.template(),
+         i_syn: ti.template(), left: ti.template(), ring: ti.template(), words: ti.template(),
+         scratch: ti.template(), weights: ti.template(), deliver: ti.template()):
+    """Row ``r`` in phase ``s``: deliver step ``s - 1`` into its population,
+    update it for step ``s``, clear the slot it consumed.  ``ring`` is the
+    population's ring block (``n_block`` neurons from ``block_start``)."""
+    q = row_pop[r]
+    n_rows = row_pop.shape[0]
+    if ti.static(deliver):
+        if s > 0:
+            slot_prev = (t0 + s - 1) % n_slots
+            base = r * (scratch.shape[0] // n_rows)
+            for jj in range(row_proj[r], row_proj[r + 1]):
+                j = proj_order[jj]
+                n_pre, word0 = proj_i[j, 2], proj_i[j, 5]
+                for wi in range((n_pre + 31) // 32):
+                    bits = words[s - 1, word0 + wi]
+                    while bits != _U32(0):
+                        low = bits & (~bits + _U32(1))
+                        bits ^= low
+                        pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
+                        _deliver_row(j, pre, slot_prev, n_slots, inh_slots, n_block, block_start, proj_i, proj_u,
+                                     proj_f, geometric, geo_guide, delay_alias, row_counts, row_starts, normal,
+                                     cmix, ring, scratch, weights, base)
+    if s < n_call:
+        t = t0 + s
+        for w in range(pop_i[q, 5], pop_i[q, 5] + (pop_i[q, 4] + 31) // 32):
+            _update_word(w, t, s, n_slots, block_start, n_block, pop_f, pop_i, poisson, word_pop, stim, y, i_syn,
+                         left, ring, words, cmix, normal)
+        slot_t = t % n_slots
+        for n in range(pop_i[q, 3] - block_start, pop_i[q, 3] - block_start + pop_i[q, 4]):
+            ring[slot_t * n_block + n] = 0.0
+            if inh_slots > 0:
+                ring[(n_slots + slot_t) * n_block + n] = 0.0
+
+
 @ti.kernel
 def population_step(
         pop_f: ti.types.ndarray(dtype=_F32, ndim=2),         # (P, len(POP_F))
@@ -300,13 +343,15 @@ def population_step(
         row_counts: ti.types.ndarray(dtype=_I32, ndim=1),    # flat synapses per pre (counted rules)
         row_starts: ti.types.ndarray(dtype=_U32, ndim=1),    # flat first slot per pre (in-degree)
         cmix: ti.types.ndarray(dtype=_U32, ndim=1),          # mix32(c) for every counter of a row and neuron of a population
+        ring_shape: ti.types.ndarray(dtype=_I32, ndim=1),    # (3,) slots D, neurons of ring block 0, of block 1
         y_in: ti.types.ndarray(dtype=_F32, ndim=1), i_syn_in: ti.types.ndarray(dtype=_F32, ndim=2),
         left_in: ti.types.ndarray(dtype=_I32, ndim=1), ring_in: ti.types.ndarray(dtype=_F32, ndim=1),
-        clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
+        ring_hi_in: ti.types.ndarray(dtype=_F32, ndim=1), clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
         y: ti.types.ndarray(dtype=_F32, ndim=1),             # (N,) V - E_L (mV), aliased
         i_syn: ti.types.ndarray(dtype=_F32, ndim=2),         # (receptors, N) pA
         left: ti.types.ndarray(dtype=_I32, ndim=1),          # (N,) refractory steps left
-        ring: ti.types.ndarray(dtype=_F32, ndim=1),          # (receptors D N,) pA arriving per (receptor, slot, neuron)
+        ring: ti.types.ndarray(dtype=_F32, ndim=1),          # (receptors D N0,) pA arriving per (receptor, slot, neuron)
+        ring_hi: ti.types.ndarray(dtype=_F32, ndim=1),       # (receptors D N1,) the same for ring block 1
         clock: ti.types.ndarray(dtype=_I32, ndim=1),         # (3,) step t, step k of the call, steps K
         words: ti.types.ndarray(dtype=_U32, ndim=2),         # (K, W) spikes
         scratch: ti.types.ndarray(dtype=_I32, ndim=1),       # (n_rows * L,) ring cells of a row's synapses
@@ -315,9 +360,8 @@ def population_step(
         deliver: ti.template()):                             # False: neuron updates only (profiling)
     n_rows = row_pop.shape[0]
     t0, n_call = clock[0], clock[2]
-    n_neurons = y.shape[0]
     n_rec = i_syn.shape[0]
-    n_slots = ring.shape[0] // (n_rec * n_neurons)
+    n_slots = ring_shape[0]
     inh_slots = n_slots * (n_rec - 1)
     for i in range(sync.shape[0]):  # serial, before the team starts
         sync[i] = 0
@@ -344,33 +388,16 @@ def population_step(
                     if i >= team_off[own + 1] - team_off[own]:
                         break
                     r = team_rows[team_off[own] + i]
-                    q = row_pop[r]
-                    if ti.static(deliver):
-                        if s > 0:
-                            slot_prev = (t0 + s - 1) % n_slots
-                            base = r * (scratch.shape[0] // n_rows)
-                            for jj in range(row_proj[r], row_proj[r + 1]):
-                                j = proj_order[jj]
-                                n_pre, word0 = proj_i[j, 2], proj_i[j, 5]
-                                for wi in range((n_pre + 31) // 32):
-                                    bits = words[s - 1, word0 + wi]
-                                    while bits != _U32(0):
-                                        low = bits & (~bits + _U32(1))
-                                        bits ^= low
-                                        pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
-                                        _deliver_row(j, pre, slot_prev, n_slots, inh_slots, n_neurons, proj_i, proj_u,
-                                                     proj_f, geometric, geo_guide, delay_alias, row_counts,
-                                                     row_starts, normal, cmix, ring, scratch, weights, base)
-                    if s < n_call:
-                        t = t0 + s
-                        for w in range(pop_i[q, 5], pop_i[q, 5] + (pop_i[q, 4] + 31) // 32):
-                            _update_word(w, t, s, pop_f, pop_i, poisson, word_pop, stim, y, i_syn, left, ring,
-                                         words, cmix, normal)
-                        slot_t = t % n_slots
-                        for n in range(pop_i[q, 3], pop_i[q, 3] + pop_i[q, 4]):
-                            ring[slot_t * n_neurons + n] = 0.0
-                            if n_rec == 2:
-                                ring[(n_slots + slot_t) * n_neurons + n] = 0.0
+                    if pop_i[row_pop[r], 10] == 0:
+                        _row(r, s, t0, n_call, n_slots, inh_slots, 0, ring_shape[1], row_pop, row_proj, proj_order,
+                             proj_i, proj_u, proj_f, pop_f, pop_i, poisson, word_pop, stim, geometric, geo_guide,
+                             delay_alias, row_counts, row_starts, normal, cmix, y, i_syn, left, ring, words, scratch,
+                             weights, deliver)
+                    else:
+                        _row(r, s, t0, n_call, n_slots, inh_slots, ring_shape[1], ring_shape[2], row_pop, row_proj,
+                             proj_order, proj_i, proj_u, proj_f, pop_f, pop_i, poisson, word_pop, stim, geometric,
+                             geo_guide, delay_alias, row_counts, row_starts, normal, cmix, y, i_syn, left, ring_hi,
+                             words, scratch, weights, deliver)
                     ti.atomic_add(sync[(TEAM + 1) * s + TEAM], 1)
             polls = 0
             x = _U32(member)

@@ -55,6 +55,8 @@ __all__ = ["Population", "Connection", "PoissonDrive", "NoiseDrive", "Population
 
 #: the pure-JAX reference stores every synapse: it refuses networks larger than this
 REFERENCE_MAX_SYNAPSES = 20_000_000
+#: cells of one ring block (the kernel indexes a block with int32)
+RING_BLOCK_CELLS = 2**31 - 1
 _POISSON_SALT = 0x706F6973  # "pois"
 _NOISE_SALT = 0x6E6F6973  # "nois"
 _POISSON_TAIL = 2.0 ** -34  # mass of the Poisson tail left out of a count table
@@ -221,9 +223,24 @@ class PopulationNetwork(bp.DynamicalSystem):
             raise ValueError(f"merge_receptors=True needs tau_syn_ex == tau_syn_in in every population; "
                              f"not in {unequal}")
         self.n_receptors = 1 if merge_receptors else 2  #: synaptic currents per neuron
+        self.ring_split = self._ring_split()  #: first neuron of ring block 1 (``num``: one block)
         self.reset_state()
 
     # -- construction -----------------------------------------------------------------------
+    def _ring_split(self) -> int:
+        """Where the ring buffer splits in two blocks (at a population
+        boundary), so that each has at most ``RING_BLOCK_CELLS`` cells: the
+        kernel indexes a block with int32.  ``num`` if one block holds it all."""
+        per_neuron = self.n_receptors * self.n_slots
+        if per_neuron * self.num <= RING_BLOCK_CELLS:
+            return self.num
+        for first in self.first[1:]:
+            if per_neuron * first <= RING_BLOCK_CELLS and per_neuron * (self.num - first) <= RING_BLOCK_CELLS:
+                return int(first)
+        raise ValueError(f"the ring buffer ({self.n_receptors} receptor(s) x {self.n_slots} slots x {self.num:,} "
+                         f"neurons = {per_neuron * self.num:,} cells) does not split at a population boundary into "
+                         f"two blocks of at most {RING_BLOCK_CELLS:,} cells (the kernel's int32 indices)")
+
     def population_index(self, key: str, what: str = "population") -> int:
         """Index of a population given by key; ValueError naming the known ones."""
         if key not in self.index:
@@ -342,8 +359,11 @@ class PopulationNetwork(bp.DynamicalSystem):
         y0 = jnp.asarray(self.initial_potentials() - E_L)
         values = dict(y=y0, i_syn=jnp.zeros((self.n_receptors, self.num), jnp.float32),
                       refractory_left=jnp.zeros(self.num, jnp.int32),
-                      # input arriving per (receptor, slot, neuron), flat: receptor-major, then slot
-                      ring=jnp.zeros(self.n_receptors * self.n_slots * self.num, jnp.float32),
+                      # input arriving per (receptor, slot, neuron), flat: receptor-major, then slot;
+                      # neurons from ring_split on in a second block (1 cell when there is none)
+                      ring=jnp.zeros(self.n_receptors * self.n_slots * self.ring_split, jnp.float32),
+                      ring_hi=jnp.zeros(max(1, self.n_receptors * self.n_slots * (self.num - self.ring_split)),
+                                        jnp.float32),
                       spike=jnp.zeros(self.num, bool), stim=jnp.zeros(len(self.populations), jnp.float32),
                       t=jnp.zeros((), jnp.int32))
         for k, v in values.items():
@@ -415,7 +435,14 @@ class PopulationNetwork(bp.DynamicalSystem):
         return jnp.where(jnp.asarray(c["has_noise"])[pop] > 0, current, 0.0)
 
     def update(self):
-        """One step (the pure-JAX reference); returns ``(num,)`` bool spikes."""
+        """One step (the pure-JAX reference); returns ``(num,)`` bool spikes.
+
+        Raises:
+            ValueError: the ring is split in two blocks (a network far larger
+                than the reference can store; run it on the kernel).
+        """
+        if self.ring_split != self.num:
+            raise ValueError("the pure-JAX reference runs networks whose ring is one block; run this one on the kernel")
         c = {k: jnp.asarray(v)[jnp.asarray(self.population_of_neuron)] for k, v in self.constants.items()
              if k not in ("drive_key", "noise_key")}
         t = self.t.value

@@ -4,8 +4,10 @@ on the Taichi kernel (``ops._population_taichi``), many steps per XLA call.
 The network's Variables hold the state before and after every :meth:`run`;
 the spikes equal those of the pure-JAX reference (``PopulationNetwork.update``
 run by ``bp.DSRunner``) bit for bit.  Synapses are never stored: memory is
-the neuron state and the ring buffers, ``4 (4 + 2 D)`` bytes per neuron for
-``D`` ring slots, plus host tables per pre neuron of counted rules.
+the neuron state and the ring buffers, ``4 (3 + 2 R + R D)`` bytes per neuron
+for ``R`` receptor currents and ``D`` ring slots, plus host tables per pre
+neuron of counted rules.  A ring of more than 2**31 - 1 cells is kept in two
+blocks (``PopulationNetwork.ring_split``): the kernel indexes each with int32.
 """
 from __future__ import annotations
 
@@ -21,10 +23,9 @@ from ...ops import _synapse_stream as stream
 from ..populations import PopulationNetwork
 from .base import STEPS_PER_CALL, Runner
 
-__all__ = ["PopulationKernelRunner", "MAX_RING_CELLS"]
+__all__ = ["PopulationKernelRunner"]
 
 _WORD_BYTES_PER_CALL = 64 << 20
-MAX_RING_CELLS = 2**31 - 1  #: the kernel's ring indices are int32
 
 
 def _guide(table: np.ndarray, bits: int, draw_bits: int) -> np.ndarray:
@@ -65,11 +66,6 @@ class PopulationKernelRunner(Runner):
     def __init__(self, net: PopulationNetwork, stim=None, deliver: bool = True):
         if not isinstance(net, PopulationNetwork):
             raise TypeError(f"PopulationKernelRunner runs a PopulationNetwork, got {type(net).__name__}")
-        cells = net.n_receptors * net.n_slots * net.num
-        if cells > MAX_RING_CELLS:
-            raise ValueError(f"this network's ring buffer has {cells:,} cells ({net.n_receptors} receptor(s) x "
-                             f"{net.n_slots} slots x {net.num:,} neurons); the kernel indexes it with int32, so at "
-                             f"most {MAX_RING_CELLS:,} (shorter maximum delays or fewer neurons fit)")
         from ...ops import _population_taichi as kernel
 
         super().__init__(net)
@@ -82,7 +78,7 @@ class PopulationKernelRunner(Runner):
         sizes = np.array([p.size for p in net.populations])
         pop_i = np.stack([c["ref_steps"], c["drive_steps"], c["drive_key"].view(np.int32), net.first, sizes,
                           net.first_word, poisson_bits, np.arange(P) * poisson.shape[1], c["has_noise"],
-                          c["noise_key"].view(np.int32)], axis=1).astype(np.int32)
+                          c["noise_key"].view(np.int32), net.first >= net.ring_split], axis=1).astype(np.int32)
         word_pop = np.repeat(np.arange(P, dtype=np.int32), -(-sizes // 32))
 
         specs = net.specs
@@ -124,7 +120,8 @@ class PopulationKernelRunner(Runner):
             geometric,
             np.concatenate([_guide(s.geometric, _plan.GEOMETRIC_GUIDE_BITS, 32) for s in specs] or [np.zeros(1, np.int32)]),
             delays,
-            counts, starts, _rng.mix32(np.arange(max(3 * self._row_capacity() + 3, sizes.max()), dtype=np.uint32))))
+            counts, starts, _rng.mix32(np.arange(max(3 * self._row_capacity() + 3, sizes.max()), dtype=np.uint32)),
+            np.array([net.n_slots, net.ring_split, net.num - net.ring_split], np.int32)))
         self._op = ops.XLACustomOp(cpu_kernel=kernel.population_step, name="population_step",
                                    zero_outputs=False)
         self.steps_per_call = min(STEPS_PER_CALL, max(1, _WORD_BYTES_PER_CALL // (4 * net.n_words)))
@@ -141,7 +138,7 @@ class PopulationKernelRunner(Runner):
     @functools.cached_property
     def _call(self):
         n_static = len(self._static) + 1 + len(self._tables)  # + stim
-        aliases = {n_static + i: i for i in range(5)}
+        aliases = {n_static + i: i for i in range(6)}
         op, n_words, deliver = self._op, self.net.n_words, self.deliver
         from ...ops._population_taichi import TEAM as team
         scratch = int(self._tables[4].shape[0]) * self._row_capacity()  # rows x capacity
@@ -154,7 +151,7 @@ class PopulationKernelRunner(Runner):
             outs.append(jax.ShapeDtypeStruct((scratch,), jnp.float32))
             outs.append(jax.ShapeDtypeStruct(((team + 1) * (n_steps + 1) + 1,), jnp.int32))
             result = op(*static, stim, *tables, *state, outs=outs, input_output_aliases=aliases, deliver=deliver)
-            return tuple(result[:5]), result[5]
+            return tuple(result[:6]), result[6]
 
         return jax.jit(call, donate_argnums=(3,))
 
@@ -164,11 +161,12 @@ class PopulationKernelRunner(Runner):
         P = len(net.populations)
         stim = np.zeros((n_steps, P), np.float32) if self.stim is None else \
             np.asarray(self.stim(t, n_steps), np.float32).reshape(n_steps, P)
-        state = (net.y.value, net.i_syn.value, net.refractory_left.value, net.ring.value,
+        state = (net.y.value, net.i_syn.value, net.refractory_left.value, net.ring.value, net.ring_hi.value,
                  jnp.asarray([t, 0, n_steps], jnp.int32))
-        (y, i_syn, left, ring, _), words = self._call(self._static, jnp.asarray(stim), self._tables, state)
+        (y, i_syn, left, ring, ring_hi, _), words = self._call(self._static, jnp.asarray(stim), self._tables, state)
         words = np.asarray(words)
-        net.y.value, net.i_syn.value, net.refractory_left.value, net.ring.value = y, i_syn, left, ring
+        net.y.value, net.i_syn.value, net.refractory_left.value = y, i_syn, left
+        net.ring.value, net.ring_hi.value = ring, ring_hi
         net.t.value = jnp.asarray(t + n_steps, jnp.int32)
         spikes = (words[-1][:, None] >> np.arange(32, dtype=np.uint32)) & np.uint32(1)
         flat = np.zeros(net.num, bool)
