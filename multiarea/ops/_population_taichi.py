@@ -59,7 +59,7 @@ POP_F = ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta", "y_re
 POP_I = ("ref_steps", "drive_steps", "drive_key", "first", "size", "first_word", "poisson_bits", "poisson_off",
          "has_noise", "noise_key", "ring_block")
 PROJ_I = ("kind", "first_pre", "n_pre", "first_post", "n_post", "pre_word0", "geo_off", "geo_len",
-          "alias_off", "alias_bits", "row_off", "indegree", "feistel_bits", "n_perm")
+          "alias_off", "alias_bits", "row_off", "indegree", "feistel_bits", "n_perm", "start_off")
 PROJ_F = ("mean", "sd", "low", "high")
 
 
@@ -206,7 +206,7 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_sl
         else:
             half = ti.cast(proj_i[j, 12] // 2, _U32)
             n_perm, k = ti.cast(proj_i[j, 13], _U32), ti.cast(proj_i[j, 11], _U32)
-            row_start = row_starts[proj_i[j, 10] + pre]
+            row_start = row_starts[proj_i[j, 14] + pre]
             for cc in range(n):
                 c = ti.cast(cc, _U32)
                 x = _feistel(row_start + c, j, half, proj_u)

@@ -86,17 +86,16 @@ class PopulationKernelRunner(Runner):
         delays, delay_off = _flat([s.delay_alias[0] for s in specs], np.uint32)
         counts, row_off = _flat([s.counts if s.counts is not None else np.zeros(0, np.int32) for s in specs],
                                 np.int32)
-        starts, start_off = _flat([s.starts if s.starts is not None else np.zeros(s.counts.size if s.counts
-                                   is not None else 0, np.uint32) for s in specs], np.uint32)
-        if not np.array_equal(row_off, start_off):
-            raise AssertionError("row tables out of step")
+        # first slots of in-degree rows only (4 bytes per pre neuron: no table for the other rules)
+        starts, start_off = _flat([s.starts if s.starts is not None else np.zeros(0, np.uint32) for s in specs],
+                                  np.uint32)
         proj_i, proj_u, proj_f = [], [], []
         for j, (conn, s) in enumerate(zip(net.connections, specs)):
             pre, post = net.index[conn.pre], net.index[conn.post]
             n_slots = s.indegree * s.n_post
             proj_i.append([s.kind, net.first[pre], s.n_pre, net.first[post], s.n_post, net.first_word[pre],
                            geo_off[j], s.geometric.size, delay_off[j], s.delay_alias[1], row_off[j],
-                           max(s.indegree, 1), stream.feistel_bits(max(n_slots, 1)), n_slots])
+                           max(s.indegree, 1), stream.feistel_bits(max(n_slots, 1)), n_slots, start_off[j]])
             seed_key = _rng.mix32(np.uint32(s.seed) ^ np.uint32(_rng.GOLDEN))
             proj_u.append(np.concatenate([[_rng.mix32(seed_key ^ np.uint32(s.proj_id))], s.feistel_keys]))
             proj_f.append([s.weight_mean, s.weight_sd, s.weight_low, s.weight_high])
