@@ -68,9 +68,7 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     record = ma.simulate_populations(net, args.t_sim, progress_bar=True, runner=runner)
     sim_s = time.perf_counter() - start
-    spikes = np.bincount(np.searchsorted(net.first, record.neurons, side="right") - 1,
-                         minlength=len(net.populations))
-    events = sum(spikes[net.index[c.pre]] * s.counts.sum() / s.n_pre for c, s in zip(net.connections, net.specs))
+    events = net.synaptic_events(record)
     updates_only = PopulationKernelRunner(net, deliver=False)
     updates_only.run(1)  # compile or load the kernel first
     n_profile = max(1, int(round(args.profile_ms / net.dt)))

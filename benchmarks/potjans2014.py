@@ -54,10 +54,7 @@ def run_multiarea(args) -> dict:
     t0 = time.perf_counter()
     record = simulate_populations(net, args.t_sim, progress_bar=False, runner=runner)
     sim_s = time.perf_counter() - t0
-    # events: each spike times the out-degree of its population, summed over projections
-    spikes = np.bincount(np.searchsorted(net.first, record.neurons, side="right") - 1,
-                         minlength=len(net.populations))
-    events = sum(spikes[net.index[c.pre]] * s.counts.sum() / s.n_pre for c, s in zip(net.connections, net.specs))
+    events = net.synaptic_events(record)
     profile_steps = int(round(min(args.t_sim, 200.0) / net.dt))
     updates_only = PopulationKernelRunner(net, deliver=False)
     updates_only.run(1)

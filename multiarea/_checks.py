@@ -55,6 +55,15 @@ def positive_int(name: str, value) -> int:
     return int(value)
 
 
+def nonnegative_int(name: str, value) -> int:
+    """``value`` as a Python int >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return int(value)
+
+
 def seed_int(name: str, value) -> int:
     """A seed: an int in [0, 2**32)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

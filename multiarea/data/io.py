@@ -17,6 +17,7 @@ These mirror torch-biopl's ``load_array``/``load_tensor``.
 from __future__ import annotations
 
 import os
+import tomllib
 import warnings
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import scipy.io
 import scipy.sparse as sp
 from jax.experimental.sparse import BCOO
 
-__all__ = ["load_array", "load_tensor"]
+__all__ = ["load_array", "load_tensor", "read_toml"]
 
 _TEXT_DEFAULTS = {".csv": {}, ".tsv": {"sep": "\t"}, ".txt": {"sep": r"\s+", "header": None}}
 _KEYED = (".npz", ".mat", ".pt", ".pth")
@@ -172,3 +173,18 @@ def _read_torch(path: Path, key) -> np.ndarray | sp.csr_array:
     coo = value.to_sparse_coo().coalesce()
     rows, cols = coo.indices().numpy()
     return sp.csr_array((coo.values().numpy(), (rows, cols)), shape=tuple(coo.shape))
+
+
+def read_toml(path) -> dict:
+    """A TOML file (model descriptions, population networks, imported models)
+    as a dict.
+
+    Raises:
+        ValueError: the file is not valid TOML (the message names it).
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"{path} is not valid TOML: {err}") from err

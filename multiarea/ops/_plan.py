@@ -14,7 +14,6 @@ check that a backend's connectivity is bit-exact.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -26,9 +25,7 @@ from . import _rng, _tables
 __all__ = ["JitConnPlan", "PairTables", "make_plan"]
 
 GEOMETRIC_GUIDE_BITS = 12
-GEOMETRIC_GUIDE = 1 << GEOMETRIC_GUIDE_BITS
 DELAY_GUIDE_BITS = 6
-DELAY_GUIDE = 1 << DELAY_GUIDE_BITS
 
 
 class PairTables(NamedTuple):
@@ -88,16 +85,14 @@ class JitConnPlan:
         """``(4096,)`` int32 start points for searching ``geometric``: entry
         ``b`` is the number of thresholds <= ``b << 20`` (the smallest draw
         whose top 12 bits are ``b``)."""
-        starts = np.arange(GEOMETRIC_GUIDE, dtype=np.uint64) << np.uint64(32 - GEOMETRIC_GUIDE_BITS)
-        return np.searchsorted(self.geometric, starts, side="right").astype(np.int32)
+        return _tables.search_guide(self.geometric, GEOMETRIC_GUIDE_BITS, 32)
 
     @property
     def delay_guide(self) -> np.ndarray:
         """``(n_tgt * n_src, 64)`` int32 start points for searching each
         pair's delay table with a 31-bit draw (top 6 bits index the bucket)."""
-        starts = np.arange(DELAY_GUIDE, dtype=np.uint64) << np.uint64(31 - DELAY_GUIDE_BITS)
         tables = self.delay_tables.reshape(-1, self.delay_tables.shape[-1])
-        return np.stack([np.searchsorted(t, starts, side="right") for t in tables]).astype(np.int32)
+        return np.stack([_tables.search_guide(t, DELAY_GUIDE_BITS, 31) for t in tables])
 
     @property
     def constant_delay(self) -> np.ndarray:
@@ -166,10 +161,8 @@ class JitConnPlan:
 
     @property
     def gap_chunk(self) -> int:
-        """Gaps drawn per row and pass: mean + 6 sd of the row length, + 1."""
-        mean = self.n_post * self.p
-        sd = math.sqrt(self.n_post * self.p * (1 - self.p))
-        return int(min(self.n_post + 1, math.ceil(mean + 6 * sd) + 1))
+        """Gaps drawn per row and pass (``_tables.row_chunk``)."""
+        return _tables.row_chunk(self.p, self.n_post)
 
     def rows(self, src: int, tgt: int, pre) -> list[tuple[np.ndarray, np.ndarray]]:
         """Synapses of pre neurons ``pre`` (ints) of group ``src`` onto group ``tgt``.

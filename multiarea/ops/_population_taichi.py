@@ -40,7 +40,7 @@ import taichi as ti
 
 from . import _rng
 from ._event_taichi import _mix32
-from ._network_taichi import _fma32
+from ._network_taichi import _fma32, _walk
 from ._synapse_stream import FEISTEL_ROUNDS, KIND_BERNOULLI, KIND_TOTAL, _REDRAW_SALT
 
 _U32, _I32, _F32, _U64 = ti.u32, ti.i32, ti.f32, ti.u64
@@ -83,16 +83,6 @@ def _pause(x: ti.u32) -> ti.u32:
 @ti.func
 def _draw(key: ti.u32, counter: ti.u32) -> ti.u32:
     return _mix32(key ^ _mix32(counter))
-
-
-@ti.func
-def _count_le(table: ti.template(), base: ti.i32, length: ti.i32, start: ti.i32, r: ti.u32) -> ti.i32:
-    """Entries ``<= r`` of ascending ``table[base : base + length]``, counting
-    on from ``start`` (a guide entry: the count for the bucket's smallest r)."""
-    n = start
-    while n < length and table[base + n] <= r:
-        n += 1
-    return n
 
 
 @ti.func
@@ -180,7 +170,7 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_sl
             while True:
                 r = _mix32(rk ^ _counter_mix(_U32(3) * c, cmix))
                 start = geo_guide[j * 4096 + ti.cast(r >> _U32(20), _I32)]
-                pos += 1 + geo_len - _count_le(geometric, geo_off, geo_len, start, r)
+                pos += 1 + geo_len - _walk(geometric, geo_off, geo_len, start, r)
                 if pos >= n_post:
                     break
                 _cell(rk, c, first_post + pos, slot_t, n_slots, inh_slots, n_neurons, alias_off, alias_bits, mean, sd,
@@ -337,7 +327,7 @@ def population_step(
         proj_order: ti.types.ndarray(dtype=_I32, ndim=1),    # (R,) projections grouped by row
         team_rows: ti.types.ndarray(dtype=_I32, ndim=1),     # (n_rows,) rows grouped by the member that prefers them
         team_off: ti.types.ndarray(dtype=_I32, ndim=1),      # (TEAM + 1,) each member's share of team_rows
-        geometric: ti.types.ndarray(dtype=_U32, ndim=1),     # flat ascending gap thresholds
+        geometric: ti.types.ndarray(dtype=_U32, ndim=1),     # flat ascending gap thresholds (+ WALK_FREE padding)
         geo_guide: ti.types.ndarray(dtype=_I32, ndim=1),     # (R * 4096,)
         delay_alias: ti.types.ndarray(dtype=_U32, ndim=1),   # flat alias tables of delay - 1
         row_counts: ti.types.ndarray(dtype=_I32, ndim=1),    # flat synapses per pre (counted rules)

@@ -33,20 +33,18 @@ Draws of synapse ``k`` (``draw = _rng.draw``):
 
 Everything but the weight is integer arithmetic, and the weight is two
 correctly rounded float32 operations, so every backend produces the same
-synapses bit for bit.  (:func:`fma32` is the exact fused multiply-add the
-neuron update's reference and kernel share.)
+synapses bit for bit.
 """
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _rng, _tables
 
-__all__ = ["RowSpec", "KIND_BERNOULLI", "KIND_TOTAL", "KIND_INDEGREE", "fma32", "row_synapses",
+__all__ = ["RowSpec", "KIND_BERNOULLI", "KIND_TOTAL", "KIND_INDEGREE", "row_synapses",
            "redraw_key", "feistel_keys", "feistel_bits", "multinomial_counts"]
 
 KIND_BERNOULLI, KIND_TOTAL, KIND_INDEGREE = 0, 1, 2
@@ -56,27 +54,6 @@ _COUNT_SALT = 0x636E7473  # "cnts"
 FEISTEL_ROUNDS = 4
 _U32 = np.uint32
 _MASK32 = (1 << 32) - 1
-
-
-def fma32(a, b, c) -> np.ndarray:
-    """``a * b + c`` rounded once to float32 (float32 inputs, numpy arrays).
-
-    The product of two float32 is exact in float64; the float64 sum is then
-    rounded to float32 correctly unless it sits exactly on a float32 midpoint,
-    where the sum's own rounding error decides (as ``_fma32`` in the kernels).
-    """
-    a, b, c = (np.asarray(x, np.float32).astype(np.float64) for x in (a, b, c))
-    p = a * b
-    s = p + c
-    bits = s.view(np.int64)
-    mid = (bits & 0x1FFFFFFF) == 0x10000000
-    if np.any(mid):
-        bb = s - p
-        err = (p - (s - bb)) + (c - bb)
-        step = np.where((err > 0) == (s > 0), 1, -1)
-        bits = np.where(mid & (err != 0), bits + step, bits)
-        s = bits.view(np.float64)
-    return s.astype(np.float32)
 
 
 def redraw_key(rk, attempt) -> np.ndarray:
@@ -166,6 +143,12 @@ class RowSpec:
         return _tables.alias_table(_tables.weights_from_cdf(self.delay_table))
 
     @property
+    def mean_row_length(self) -> float:
+        """Synapses per pre neuron: the mean of ``counts`` (counted rules) or
+        the expectation ``p n_post`` (Bernoulli rows)."""
+        return float(self.counts.mean()) if self.counts is not None else self.p * self.n_post
+
+    @property
     def max_delay(self) -> int:
         """Largest delay (steps) a synapse can have."""
         return int(1 + (self.delay_table < _tables.DELAY_ONE).sum())
@@ -225,7 +208,7 @@ def row_synapses(spec: RowSpec, pre: int) -> tuple[np.ndarray, np.ndarray, np.nd
         k = np.zeros(0, np.uint32)
     elif spec.kind == KIND_BERNOULLI:
         posts, last, k0 = [], -1, 0
-        chunk = expected_row_chunk(spec.p, spec.n_post)
+        chunk = _tables.row_chunk(spec.p, spec.n_post)
         while last < spec.n_post - 1:
             k = np.arange(k0, k0 + chunk, dtype=np.uint32)
             gaps = 1 + spec.geometric.size - np.searchsorted(spec.geometric, _rng.draw(rk, _U32(3) * k),
@@ -250,8 +233,3 @@ def row_synapses(spec: RowSpec, pre: int) -> tuple[np.ndarray, np.ndarray, np.nd
     delay = 1 + _tables.alias_sample(*spec.delay_alias, _rng.draw(rks, _U32(3) * k + _U32(1)) >> _U32(1))
     return post, delay.astype(np.int32), _weights(spec, rks, k)
 
-
-def expected_row_chunk(p: float, n_post: int) -> int:
-    """Synapses a Bernoulli row has at most, with overwhelming probability
-    (mean + 6 sd + 1); scratch sizing for the kernels."""
-    return int(min(n_post, math.ceil(n_post * p + 6 * math.sqrt(n_post * p * (1 - p))) + 1))

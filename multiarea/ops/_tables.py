@@ -43,6 +43,22 @@ def geometric_table(p: float, n_post: int) -> np.ndarray:
     return thresholds[::-1].copy()
 
 
+def search_guide(table: np.ndarray, bits: int, draw_bits: int) -> np.ndarray:
+    """``(2**bits,)`` int32 start points for searching ascending ``table`` with
+    ``draw_bits``-bit draws: entry ``b`` is the number of entries <= the
+    smallest draw whose top ``bits`` bits are ``b``."""
+    starts = np.arange(1 << bits, dtype=np.uint64) << np.uint64(draw_bits - bits)
+    return np.searchsorted(table, starts, side="right").astype(np.int32)
+
+
+def row_chunk(p: float, n_post: int) -> int:
+    """Gaps drawn per Bernoulli row and pass: mean + 6 sd of the row length,
+    + 1 (capped at ``n_post + 1``); a row rarely needs a second pass."""
+    mean = n_post * p
+    sd = math.sqrt(n_post * p * (1 - p))
+    return int(min(n_post + 1, math.ceil(mean + 6 * sd) + 1))
+
+
 def delay_steps_constant(delay_ms: float, dt: float) -> int:
     """A constant delay in steps: ``max(1, round(delay_ms / dt))``."""
     return max(1, int(np.rint(delay_ms / dt)))

@@ -89,7 +89,7 @@ class FixedTotalNumber:
     kind = stream.KIND_TOTAL
 
     def __init__(self, n: int):
-        self.n = _nonnegative_int("n", n)
+        self.n = _checks.nonnegative_int("n", n)
 
     def __repr__(self):
         return f"FixedTotalNumber(n={self.n})"
@@ -102,18 +102,10 @@ class FixedIndegree:
     kind = stream.KIND_INDEGREE
 
     def __init__(self, k: int):
-        self.k = _nonnegative_int("k", k)
+        self.k = _checks.nonnegative_int("k", k)
 
     def __repr__(self):
         return f"FixedIndegree(k={self.k})"
-
-
-def _nonnegative_int(name, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return int(value)
 
 
 def _weight_params(weight):

@@ -66,6 +66,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import _checks
+from ..spiking.iaf_psc_exp import IafPscExp
 
 __all__ = ["REGIMES", "HEADER", "ARRAYS", "FORMAT", "FORMAT_VERSION", "check_checkout", "regime_params",
            "run_authors_code", "model_arrays", "write_model", "import_mam"]
@@ -88,7 +89,6 @@ _PAPER = {"g": -11.0, "fac_nu_ext_TH": 1.2, "fac_nu_ext_5E": 1.125, "fac_nu_ext_
 #: regime -> the connection parameters of the paper's simulation (K_stable is added per checkout)
 REGIMES = {"ground-state": dict(_PAPER, cc_weights_factor=1.0, cc_weights_I_factor=1.0),
            "metastable": dict(_PAPER, cc_weights_factor=1.9, cc_weights_I_factor=2.0)}
-_NEURON_KEYS = ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in", "t_ref", "E_L", "V_th", "V_reset", "I_e")
 _TIMEOUT_S = 1800
 
 
@@ -239,7 +239,7 @@ def model_arrays(raw: dict) -> dict:
     neuron = raw["neuron_params"]
     if neuron.get("neuron_model", "iaf_psc_exp") != "iaf_psc_exp":
         raise ValueError(f"neuron_model must be 'iaf_psc_exp', got {neuron['neuron_model']!r}")
-    unknown = sorted(set(neuron["single_neuron_dict"]) - set(_NEURON_KEYS))
+    unknown = sorted(set(neuron["single_neuron_dict"]) - set(IafPscExp.PARAMETERS))
     if unknown:
         raise ValueError(f"single_neuron_dict has parameters multiarea's iaf_psc_exp lacks: {unknown}")
     inputs = raw["input_params"]

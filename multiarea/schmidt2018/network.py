@@ -23,11 +23,11 @@ as one population TOML is ``ma.dump_population_network(load_mam(dir), path)``.
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 
 import numpy as np
 
+from ..data.io import read_toml
 from ..projections.rules import FixedTotalNumber, TruncatedNormal
 from ..spiking.iaf_psc_exp import IafPscExp
 from ..spiking.populations import Connection, PoissonDrive, Population, PopulationNetwork
@@ -38,7 +38,6 @@ __all__ = ["read_mam", "mam_components", "load_mam", "is_mam_folder"]
 POPULATION_ARRAYS = ("area", "population", "size", "I_e", "drive_rate_hz", "drive_weight")
 CONNECTION_ARRAYS = ("pre", "post", "synapses", "weight_mean", "weight_sd", "weight_low", "weight_high",
                      "delay_mean", "delay_sd", "delay_low")
-_NEURON_KEYS = ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in", "t_ref", "E_L", "V_th", "V_reset", "I_e")
 
 
 def is_mam_folder(path) -> bool:
@@ -71,10 +70,7 @@ def read_mam(folder) -> tuple[dict, dict]:
     path = folder / HEADER
     if not path.is_file():
         raise FileNotFoundError(f"{folder} has no {HEADER}: not a folder written by multiarea import-mam")
-    try:
-        header = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"{path} is not valid TOML: {err}") from None
+    header = read_toml(path)
     model = _table(header, "model", ("format", "format_version", "arrays"), path)
     if model["format"] != FORMAT:
         raise ValueError(f"{path}: format must be {FORMAT!r}, got {model['format']!r}")
@@ -83,10 +79,10 @@ def read_mam(folder) -> tuple[dict, dict]:
                          f"reads {FORMAT_VERSION}): import the model again")
     _table(header, "network", ("dt", "seed"), path)
     neuron = _table(header, "neuron", ("model",), path)
-    unknown = sorted(set(neuron) - {"model", *_NEURON_KEYS})
+    unknown = sorted(set(neuron) - {"model", *IafPscExp.PARAMETERS})
     if unknown or neuron["model"] != "iaf_psc_exp":
-        raise ValueError(f"{path} [neuron]: model must be 'iaf_psc_exp' with keys from {list(_NEURON_KEYS)}; "
-                         f"got model {neuron['model']!r}, unknown keys {unknown}")
+        raise ValueError(f"{path} [neuron]: model must be 'iaf_psc_exp' with keys from "
+                         f"{list(IafPscExp.PARAMETERS)}; got model {neuron['model']!r}, unknown keys {unknown}")
     _table(header, "initial_potential", ("mean", "sd"), path)
     _table(header, "drive", ("delay",), path)
     array_path = folder / model["arrays"]

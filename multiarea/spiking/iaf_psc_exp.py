@@ -72,6 +72,9 @@ class IafPscExp:
         I_e: constant input current (pA).
     """
 
+    #: the parameter names (NEST's), in signature order
+    PARAMETERS = ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in", "t_ref", "E_L", "V_th", "V_reset", "I_e")
+
     def __init__(self, *, C_m=250.0, tau_m=10.0, tau_syn_ex=0.5, tau_syn_in=0.5, t_ref=2.0,
                  E_L=-65.0, V_th=-50.0, V_reset=-65.0, I_e=0.0):
         self.C_m = _checks.positive_float("C_m", C_m)
@@ -88,8 +91,7 @@ class IafPscExp:
 
     def replace(self, **changes) -> "IafPscExp":
         """A copy with some parameters changed."""
-        kw = {k: getattr(self, k) for k in ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in", "t_ref", "E_L",
-                                             "V_th", "V_reset", "I_e")}
+        kw = {k: getattr(self, k) for k in self.PARAMETERS}
         unknown = set(changes) - set(kw)
         if unknown:
             raise ValueError(f"unknown IafPscExp parameter(s) {sorted(unknown)}; valid: {sorted(kw)}")
@@ -111,6 +113,4 @@ class IafPscExp:
         return -(-tics // tics_per_step)
 
     def __repr__(self):
-        return (f"IafPscExp(C_m={self.C_m}, tau_m={self.tau_m}, tau_syn_ex={self.tau_syn_ex}, "
-                f"tau_syn_in={self.tau_syn_in}, t_ref={self.t_ref}, E_L={self.E_L}, V_th={self.V_th}, "
-                f"V_reset={self.V_reset}, I_e={self.I_e})")
+        return "IafPscExp(" + ", ".join(f"{k}={getattr(self, k)}" for k in self.PARAMETERS) + ")"

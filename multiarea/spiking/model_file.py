@@ -7,12 +7,12 @@ path to :func:`load_model`.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import data as _data
 from ..data import models_dir
+from ..data.io import read_toml
 from .network import MultiAreaNetwork
 
 __all__ = ["Model", "load_model", "available_models"]
@@ -75,11 +75,7 @@ class Model:
 
 
 def _read(path: Path) -> dict:
-    try:
-        with open(path, "rb") as f:
-            spec = tomllib.load(f)
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"{path} is not valid TOML: {err}") from err
+    spec = read_toml(path)
     for key in ("model", "parameters", "regimes"):
         if key not in spec:
             raise ValueError(f"{path} has no [{key}] table")

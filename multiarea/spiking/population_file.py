@@ -42,16 +42,15 @@ its table)::
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 
+from ..data.io import read_toml
 from ..projections.rules import FixedIndegree, FixedProbability, FixedTotalNumber, TruncatedNormal
 from .iaf_psc_exp import IafPscExp
 from .populations import Connection, NoiseDrive, PoissonDrive, Population, PopulationNetwork
 
 __all__ = ["load_population_network", "dump_population_network", "is_population_file"]
 
-_NEURON_KEYS = ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in", "t_ref", "E_L", "V_th", "V_reset", "I_e")
 _RULES = {"fixed_probability": FixedProbability, "fixed_total_number": FixedTotalNumber,
           "fixed_indegree": FixedIndegree}
 
@@ -94,17 +93,14 @@ def load_population_network(path) -> PopulationNetwork:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no population model file at {path}")
-    try:
-        spec = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise ValueError(f"{path} is not valid TOML: {err}") from None
+    spec = read_toml(path)
     _check_keys(spec, ("network", "neurons", "population", "connection", "drive", "noise"), str(path),
                 required=("population",))
     network = spec.get("network", {})
     _check_keys(network, ("dt", "seed", "description"), "[network]")
     neurons = {}
     for name, table in spec.get("neurons", {}).items():
-        _check_keys(table, ("model",) + _NEURON_KEYS, f"[neurons.{name}]")
+        _check_keys(table, ("model",) + IafPscExp.PARAMETERS, f"[neurons.{name}]")
         if table.get("model", "iaf_psc_exp") != "iaf_psc_exp":
             raise ValueError(f"[neurons.{name}]: model must be 'iaf_psc_exp', got {table['model']!r}")
         neurons[name] = IafPscExp(**{k: v for k, v in table.items() if k != "model"})
@@ -160,15 +156,15 @@ def dump_population_network(net: PopulationNetwork, path) -> Path:
     """Write ``net`` as a TOML file that :func:`load_population_network` reads
     back into the same network (same spikes for the same seed)."""
     lines = ["[network]", f"dt = {_value(net.dt)}", f"seed = {net.seed}", ""]
+    # one [neurons.*] set per distinct parameter set but I_e (I_e stays per population)
+    shared = [tuple((k, getattr(p.neuron, k)) for k in IafPscExp.PARAMETERS if k != "I_e") for p in net.populations]
     neuron_names = {}
-    for p in net.populations:
-        params = tuple((k, getattr(p.neuron, k)) for k in _NEURON_KEYS if k != "I_e")
+    for params in shared:
         if params not in neuron_names:
             neuron_names[params] = f"n{len(neuron_names)}"
             lines += [f"[neurons.{neuron_names[params]}]", 'model = "iaf_psc_exp"']
             lines += [f"{k} = {_value(float(v))}" for k, v in params] + [""]
-    for p in net.populations:
-        params = tuple((k, getattr(p.neuron, k)) for k in _NEURON_KEYS if k != "I_e")
+    for p, params in zip(net.populations, shared):
         lines += ["[[population]]"] + ([f"area = {_value(p.area)}"] if p.area is not None else [])
         lines += [f"name = {_value(p.name)}", f"size = {int(p.size)}", f'neuron = "{neuron_names[params]}"',
                   f"I_e = {_value(float(p.neuron.I_e))}"]

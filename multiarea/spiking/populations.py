@@ -288,6 +288,12 @@ class PopulationNetwork(bp.DynamicalSystem):
         return np.repeat(np.arange(len(self.populations), dtype=np.int32), [p.size for p in self.populations])
 
     @functools.cached_property
+    def local_index(self) -> np.ndarray:
+        """``(num,)`` uint32 index of each neuron within its population (what
+        its Poisson and noise draws are keyed by)."""
+        return (np.arange(self.num) - self.first[self.population_of_neuron]).astype(np.uint32)
+
+    @functools.cached_property
     def constants(self) -> dict:
         """Per-population float32/int32 constants of the update (``(P,)`` each)."""
         props = np.array([p.neuron.propagators(self.dt) for p in self.populations], np.float32)
@@ -409,7 +415,7 @@ class PopulationNetwork(bp.DynamicalSystem):
         c = self.constants
         tables, bits = self.poisson_tables
         pop = jnp.asarray(self.population_of_neuron)
-        local = (jnp.arange(self.num) - jnp.asarray(self.first)[pop]).astype(jnp.uint32)
+        local = jnp.asarray(self.local_index)
         emitted = step - jnp.asarray(c["drive_steps"])[pop]  # NEST: emitted at s >= 1
         step_key = _rng.mix32(jnp.asarray(c["drive_key"])[pop] ^ _rng.mix32(emitted.astype(jnp.uint32), jnp), jnp)
         r31 = _rng.draw(step_key, local, jnp) >> jnp.uint32(1)
@@ -426,7 +432,7 @@ class PopulationNetwork(bp.DynamicalSystem):
         """``(num,)`` float32 :class:`NoiseDrive` current (pA) at ``step``
         (``+0.0`` for populations without one; traceable)."""
         pop = jnp.asarray(self.population_of_neuron)
-        local = (jnp.arange(self.num) - jnp.asarray(self.first)[pop]).astype(jnp.uint32)
+        local = jnp.asarray(self.local_index)
         index = _rng.noise_index(jnp.asarray(self.constants["noise_key"])[pop], jnp.asarray(step).astype(jnp.uint32),
                                  local, xp=jnp)
         z = jnp.asarray(_rng.normal_table())[index]
@@ -483,6 +489,16 @@ class PopulationNetwork(bp.DynamicalSystem):
         self.stim.value = jnp.zeros_like(self.stim.value)
         self.t.value = t + 1
         return spike
+
+    def synaptic_events(self, record) -> float:
+        """Synaptic events the spikes of ``record`` (a ``PopulationRecord`` of
+        this network) caused: each spike times the synapses per pre neuron of
+        every projection from its population (mean over pre neurons, or the
+        expectation for ``FixedProbability``)."""
+        spikes = np.bincount(np.searchsorted(self.first, record.neurons, side="right") - 1,
+                             minlength=len(self.populations))
+        return float(sum(spikes[self.index[c.pre]] * s.mean_row_length
+                         for c, s in zip(self.connections, self.specs)))
 
     def excitatory_populations(self) -> tuple[str, ...]:
         """Keys of the populations whose outgoing connections all have

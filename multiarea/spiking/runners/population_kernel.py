@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ... import ops
-from ...ops import _plan, _rng
+from ...ops import _plan, _rng, _tables
 from ...ops import _synapse_stream as stream
 from ..populations import PopulationNetwork
 from .base import STEPS_PER_CALL, Runner
@@ -26,11 +26,6 @@ from .base import STEPS_PER_CALL, Runner
 __all__ = ["PopulationKernelRunner"]
 
 _WORD_BYTES_PER_CALL = 64 << 20
-
-
-def _guide(table: np.ndarray, bits: int, draw_bits: int) -> np.ndarray:
-    starts = np.arange(1 << bits, dtype=np.uint64) << np.uint64(draw_bits - bits)
-    return np.searchsorted(table, starts, side="right").astype(np.int32)
 
 
 def _team_shares(load: np.ndarray, team: int) -> tuple[np.ndarray, np.ndarray]:
@@ -46,11 +41,11 @@ def _team_shares(load: np.ndarray, team: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array([r for s in shares for r in s], np.int32), offsets
 
 
-def _flat(arrays, dtype) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenation (at least one element) and the offset of each array."""
+def _flat(arrays, dtype, pad: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenation, followed by ``pad`` (>= 1) zeros, and the offset of each array."""
     sizes = [a.size for a in arrays]
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64) if sizes else np.zeros(0, np.int64)
-    flat = np.concatenate([np.asarray(a, dtype).ravel() for a in arrays] + [np.zeros(1, dtype)])
+    flat = np.concatenate([np.asarray(a, dtype).ravel() for a in arrays] + [np.zeros(pad, dtype)])
     return flat, offsets
 
 
@@ -66,7 +61,7 @@ class PopulationKernelRunner(Runner):
     def __init__(self, net: PopulationNetwork, stim=None, deliver: bool = True):
         if not isinstance(net, PopulationNetwork):
             raise TypeError(f"PopulationKernelRunner runs a PopulationNetwork, got {type(net).__name__}")
-        from ...ops import _population_taichi as kernel
+        from ...ops import _network_taichi, _population_taichi as kernel
 
         super().__init__(net)
         self.stim = stim
@@ -82,7 +77,8 @@ class PopulationKernelRunner(Runner):
         word_pop = np.repeat(np.arange(P, dtype=np.int32), -(-sizes // 32))
 
         specs = net.specs
-        geometric, geo_off = _flat([s.geometric for s in specs], np.uint32)
+        # _walk's branch-free steps read up to WALK_FREE entries past a table (values unused)
+        geometric, geo_off = _flat([s.geometric for s in specs], np.uint32, pad=_network_taichi.WALK_FREE)
         delays, delay_off = _flat([s.delay_alias[0] for s in specs], np.uint32)
         counts, row_off = _flat([s.counts if s.counts is not None else np.zeros(0, np.int32) for s in specs],
                                 np.int32)
@@ -105,7 +101,7 @@ class PopulationKernelRunner(Runner):
         # into it at ~5 Hz (5e-4 spikes per step) from every source neuron
         load = sizes.astype(np.float64)
         for q, s in zip(targets, specs):
-            load[q] += 5e-4 * s.n_pre * (s.counts.mean() if s.counts is not None else s.p * s.n_post)
+            load[q] += 5e-4 * s.n_pre * s.mean_row_length
         row_pop = np.argsort(-load, kind="stable")  # heaviest first: the team grabs rows, so this balances
         proj_order = [j for q in row_pop for j in range(R) if targets[j] == q]
         row_proj = np.concatenate([[0], np.cumsum([targets.count(q) for q in row_pop])])
@@ -117,7 +113,7 @@ class PopulationKernelRunner(Runner):
             np.array(proj_f, np.float32).reshape(R, len(kernel.PROJ_F)),
             row_proj.astype(np.int32), np.array(row_pop, np.int32), np.array(proj_order, np.int32), team_rows, team_off,
             geometric,
-            np.concatenate([_guide(s.geometric, _plan.GEOMETRIC_GUIDE_BITS, 32) for s in specs] or [np.zeros(1, np.int32)]),
+            np.concatenate([_tables.search_guide(s.geometric, _plan.GEOMETRIC_GUIDE_BITS, 32) for s in specs] or [np.zeros(1, np.int32)]),
             delays,
             counts, starts, _rng.mix32(np.arange(max(3 * self._row_capacity() + 3, sizes.max()), dtype=np.uint32)),
             np.array([net.n_slots, net.ring_split, net.num - net.ring_split], np.int32)))
