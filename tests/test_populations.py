@@ -233,7 +233,7 @@ def test_merging_receptors_needs_equal_time_constants():
     pops = [Population("E", 10, NEURON), Population("I", 10, NEURON.replace(tau_syn_in=2.0))]
     assert PopulationNetwork(pops).n_receptors == 2
     assert PopulationNetwork(pops[:1]).n_receptors == 1
-    with pytest.raises(ValueError, match=r"merge_receptors=True needs tau_syn_ex == tau_syn_in.*\['I'\]"):
+    with pytest.raises(ValueError, match=r"merge_receptors=True needs IafPscExp populations with tau_syn_ex == tau_syn_in; not \[.I.\]"):
         PopulationNetwork(pops, merge_receptors=True)
     with pytest.raises(TypeError, match="merge_receptors must be True, False or None"):
         PopulationNetwork(pops, merge_receptors="yes")

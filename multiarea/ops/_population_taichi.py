@@ -41,6 +41,7 @@ import taichi as ti
 from . import _rng
 from ._event_taichi import _mix32
 from ._network_taichi import _fma32, _walk
+from ._plan import DELAY_GUIDE_BITS
 from ._synapse_stream import FEISTEL_ROUNDS, KIND_BERNOULLI, KIND_TOTAL, _REDRAW_SALT
 
 _U32, _I32, _F32, _U64 = ti.u32, ti.i32, ti.f32, ti.u64
@@ -55,11 +56,12 @@ EXIT_POLLS = 300_000
 
 # columns of the per-population and per-projection tables (see the runner)
 POP_F = ("P22", "P21ex", "P21in", "P11ex", "P11in", "P20", "I_e", "theta", "y_reset", "drive_weight",
-         "noise_mean", "noise_std")
+         "noise_mean", "noise_std", "V_rest", "euler", "noise_scale")
 POP_I = ("ref_steps", "drive_steps", "drive_key", "first", "size", "first_word", "poisson_bits", "poisson_off",
-         "has_noise", "noise_key", "ring_block")
+         "has_noise", "noise_key", "ring_block", "model", "ref_table", "during_ref", "membrane_key", "membrane_first")
 PROJ_I = ("kind", "first_pre", "n_pre", "first_post", "n_post", "pre_word0", "geo_off", "geo_len",
-          "alias_off", "alias_bits", "row_off", "indegree", "feistel_bits", "n_perm", "start_off")
+          "alias_off", "alias_bits", "row_off", "indegree", "feistel_bits", "n_perm", "start_off", "stride",
+          "delay_search", "cdf_off", "cdf_len", "geo_guide_off", "cdf_guide_off")
 PROJ_F = ("mean", "sd", "low", "high")
 
 
@@ -130,16 +132,30 @@ def _weight(rk: ti.u32, c: ti.u32, mean: ti.f32, sd: ti.f32, low: ti.f32, high: 
 
 
 @ti.func
-def _cell(rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_slots: ti.i32,
-          n_neurons: ti.i32, alias_off: ti.i32, alias_bits: ti.u32, mean: ti.f32, sd: ti.f32, low: ti.f32, high: ti.f32,
-          delay_alias: ti.template(), normal: ti.template(), cmix: ti.template(), scratch: ti.template(),
-          weights: ti.template(), at: ti.i32):
-    """Delay and weight of synapse ``c`` onto global neuron ``post``: its flat
-    ring cell and weight go to ``scratch[at]``, ``weights[at]``.  A weight
-    <= 0 goes ``inh_slots`` slots on (into the inhibitory receptor's ring; 0
-    when the receptors are merged)."""
-    b = _mix32(rk ^ _counter_mix(_U32(3) * c + _U32(1), cmix)) >> _U32(1)
-    slot = slot_t + 1 + _alias(delay_alias, alias_off, alias_bits, b)
+def _delay_minus_one(j: ti.i32, b: ti.u32, proj_i: ti.template(), delay_alias: ti.template(),
+                     delay_cdf: ti.template(), cdf_guide: ti.template()) -> ti.i32:
+    """Delay (steps) - 1 of 31-bit draw ``b`` in projection ``j``: its alias
+    table, or (first stream) the number of cumulative-table entries <= ``b``."""
+    out = 0
+    if proj_i[j, 16] == 0:
+        out = _alias(delay_alias, proj_i[j, 8], ti.cast(proj_i[j, 9], _U32), b)
+    else:
+        start = cdf_guide[proj_i[j, 20] + ti.cast(b >> _U32(31 - DELAY_GUIDE_BITS), _I32)]
+        out = _walk(delay_cdf, proj_i[j, 17], proj_i[j, 18], start, b)
+    return out
+
+
+@ti.func
+def _cell(j: ti.i32, rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_slots: ti.i32,
+          n_neurons: ti.i32, stride: ti.u32, mean: ti.f32, sd: ti.f32, low: ti.f32, high: ti.f32,
+          proj_i: ti.template(), delay_alias: ti.template(), delay_cdf: ti.template(), cdf_guide: ti.template(),
+          normal: ti.template(), cmix: ti.template(), scratch: ti.template(), weights: ti.template(), at: ti.i32):
+    """Delay and weight of synapse ``c`` of projection ``j`` onto global
+    neuron ``post``: its flat ring cell and weight go to ``scratch[at]``,
+    ``weights[at]``.  A weight <= 0 goes ``inh_slots`` slots on (into the
+    inhibitory receptor's ring; 0 when the receptors are merged)."""
+    b = _mix32(rk ^ _counter_mix(stride * c + _U32(1), cmix)) >> _U32(1)
+    slot = slot_t + 1 + _delay_minus_one(j, b, proj_i, delay_alias, delay_cdf, cdf_guide)
     slot -= ti.select(slot >= n_slots, n_slots, 0)
     w = _weight(rk, c, mean, sd, low, high, normal, cmix)
     scratch[at] = (slot + ti.select(w > 0.0, 0, inh_slots)) * n_neurons + post
@@ -149,7 +165,8 @@ def _cell(rk: ti.u32, c: ti.u32, post: ti.i32, slot_t: ti.i32, n_slots: ti.i32, 
 @ti.func
 def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_slots: ti.i32, n_neurons: ti.i32,
                  block_start: ti.i32, proj_i: ti.template(), proj_u: ti.template(), proj_f: ti.template(), geometric: ti.template(),
-                 geo_guide: ti.template(), delay_alias: ti.template(), row_counts: ti.template(),
+                 geo_guide: ti.template(), delay_alias: ti.template(), delay_cdf: ti.template(),
+                 cdf_guide: ti.template(), row_counts: ti.template(),
                  row_starts: ti.template(), normal: ti.template(), cmix: ti.template(), ring: ti.template(),
                  scratch: ti.template(), weights: ti.template(), base: ti.i32):
     """All synapses of pre neuron ``pre`` (local) of projection ``j``: first
@@ -158,23 +175,23 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_sl
     cache misses are in flight.  ``ring`` is the block of the target
     population (``n_neurons`` neurons from global neuron ``block_start``)."""
     kind, n_post, first_post = proj_i[j, 0], proj_i[j, 4], proj_i[j, 3] - block_start  # in the ring block
-    alias_off, alias_bits = proj_i[j, 8], ti.cast(proj_i[j, 9], _U32)
+    stride = ti.cast(proj_i[j, 15], _U32)
     mean, sd, low, high = proj_f[j, 0], proj_f[j, 1], proj_f[j, 2], proj_f[j, 3]
     rk = _mix32(proj_u[j, 0] + ti.cast(pre, _U32))
     n = 0
     if kind == KIND_BERNOULLI:
-        geo_off, geo_len = proj_i[j, 6], proj_i[j, 7]
+        geo_off, geo_len, geo_guide_off = proj_i[j, 6], proj_i[j, 7], proj_i[j, 19]
         if geo_len > 0:
             pos = -1
             c = _U32(0)
             while True:
-                r = _mix32(rk ^ _counter_mix(_U32(3) * c, cmix))
-                start = geo_guide[j * 4096 + ti.cast(r >> _U32(20), _I32)]
+                r = _mix32(rk ^ _counter_mix(stride * c, cmix))
+                start = geo_guide[geo_guide_off + ti.cast(r >> _U32(20), _I32)]
                 pos += 1 + geo_len - _walk(geometric, geo_off, geo_len, start, r)
                 if pos >= n_post:
                     break
-                _cell(rk, c, first_post + pos, slot_t, n_slots, inh_slots, n_neurons, alias_off, alias_bits, mean, sd,
-                      low, high, delay_alias, normal, cmix, scratch, weights, base + n)
+                _cell(j, rk, c, first_post + pos, slot_t, n_slots, inh_slots, n_neurons, stride, mean, sd, low, high,
+                      proj_i, delay_alias, delay_cdf, cdf_guide, normal, cmix, scratch, weights, base + n)
                 n += 1
                 c += _U32(1)
     else:
@@ -190,9 +207,9 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_sl
                 while (m & _U64(0xFFFFFFFF)) < threshold:
                     m = ti.cast(_draw(_mix32(rk ^ _mix32(_U32(_REDRAW_SALT) + attempt)), counter), _U64) * nn
                     attempt += _U32(1)
-                _cell(rk, c, first_post + ti.cast(m >> _U64(32), _I32), slot_t, n_slots, inh_slots, n_neurons,
-                      alias_off, alias_bits, mean, sd, low, high, delay_alias, normal, cmix, scratch, weights,
-                      base + cc)
+                _cell(j, rk, c, first_post + ti.cast(m >> _U64(32), _I32), slot_t, n_slots, inh_slots, n_neurons,
+                      stride, mean, sd, low, high, proj_i, delay_alias, delay_cdf, cdf_guide, normal, cmix, scratch,
+                      weights, base + cc)
         else:
             half = ti.cast(proj_i[j, 12] // 2, _U32)
             n_perm, k = ti.cast(proj_i[j, 13], _U32), ti.cast(proj_i[j, 11], _U32)
@@ -202,9 +219,9 @@ def _deliver_row(j: ti.i32, pre: ti.i32, slot_t: ti.i32, n_slots: ti.i32, inh_sl
                 x = _feistel(row_start + c, j, half, proj_u)
                 while x >= n_perm:
                     x = _feistel(x, j, half, proj_u)
-                _cell(rk, c, first_post + ti.cast(x // k, _I32), slot_t, n_slots, inh_slots, n_neurons,
-                      alias_off, alias_bits, mean, sd, low, high, delay_alias, normal, cmix, scratch, weights,
-                      base + cc)
+                _cell(j, rk, c, first_post + ti.cast(x // k, _I32), slot_t, n_slots, inh_slots, n_neurons,
+                      stride, mean, sd, low, high, proj_i, delay_alias, delay_cdf, cdf_guide, normal, cmix, scratch,
+                      weights, base + cc)
     for i in range(n):
         ring[scratch[base + i]] += weights[base + i]
 
@@ -270,11 +287,83 @@ def _update_word(w: ti.i32, t: ti.i32, k: ti.i32, n_slots: ti.i32, block_start: 
 
 
 @ti.func
+def _update_word_delta(w: ti.i32, t: ti.i32, k: ti.i32, n_slots: ti.i32, block_start: ti.i32, n_block: ti.i32,
+                       pop_f: ti.template(), pop_i: ti.template(), poisson: ti.template(), word_pop: ti.template(),
+                       stim: ti.template(), y: ti.template(), left: ti.template(), ring: ti.template(),
+                       words: ti.template(), cmix: ti.template(), normal: ti.template(), ref_words: ti.template(),
+                       n_rec: ti.i32):
+    """Word ``w`` of a :class:`LifDelta` population (``spiking.lif_delta``:
+    Brian2's order; ``y`` holds V): the bits of the ``LIF`` kernel of the
+    E/I model (``ops._network_taichi._lif_word``), jumps = excitatory ring +
+    inhibitory ring (+ Poisson drive)."""
+    q = word_pop[w]
+    first, size = pop_i[q, 3], pop_i[q, 4]
+    slot_base = (t % n_slots) * n_block - block_start
+    inh_offset = n_slots * n_block
+    drive_steps = pop_i[q, 1]
+    emitted = t - drive_steps
+    has_drive = drive_steps >= 0 and emitted >= 1
+    step_key = _mix32(ti.cast(pop_i[q, 2], _U32) ^ _mix32(ti.cast(emitted, _U32)))
+    poisson_bits = ti.cast(pop_i[q, 6], _U32)
+    w_drive = pop_f[q, 9]
+    V_rest, V_th, V_reset = pop_f[q, 12], pop_f[q, 7], pop_f[q, 8]
+    euler, noise_scale = pop_f[q, 13], pop_f[q, 14]
+    drive = pop_f[q, 6] + stim[k, q]
+    has_noise = pop_i[q, 8] != 0
+    noise_key = _mix32(ti.cast(pop_i[q, 9], _U32) ^ _mix32(ti.cast(t, _U32)))
+    noise_mean, noise_std = pop_f[q, 10], pop_f[q, 11]
+    membrane_key = _mix32(ti.cast(pop_i[q, 14], _U32) ^ _mix32(ti.cast(t, _U32)))
+    membrane_first = ti.cast(pop_i[q, 15], _U32)
+    during_ref = pop_i[q, 13] != 0
+    ref_after = pop_i[q, 0]
+    if pop_i[q, 12] >= 0:
+        ref_after += ti.cast((ref_words[pop_i[q, 12] + (t >> 5)] >> ti.cast(t & 31, _U32)) & _U32(1), _I32)
+    bits = _U32(0)
+    local0 = 32 * (w - pop_i[q, 5])
+    for local in range(local0, ti.min(local0 + 32, size)):
+        n = first + local
+        a_ex, a_in = ring[slot_base + n], 0.0
+        if n_rec == 2:
+            a_in = ring[inh_offset + slot_base + n]
+        if has_drive:
+            count = _alias(poisson, pop_i[q, 7], poisson_bits, _mix32(step_key ^ cmix[local]) >> _U32(1))
+            if w_drive > 0.0 or n_rec == 1:
+                a_ex = _fma32(ti.cast(count, _F32), w_drive, a_ex)
+            else:
+                a_in = _fma32(ti.cast(count, _F32), w_drive, a_in)
+        drive_n = drive
+        if has_noise:
+            z = normal[ti.cast(_mix32(noise_key ^ cmix[local]) >> _U32(32 - _rng.NOISE_BITS), _I32)]
+            drive_n = drive + _fma32(z, noise_std, noise_mean)
+        v = y[n]
+        refractory = left[n] > 0
+        xi = normal[ti.cast(_mix32(membrane_key ^ _mix32(membrane_first + ti.cast(local, _U32)))
+                            >> _U32(32 - _rng.NOISE_BITS), _I32)]
+        if not refractory:
+            v = _fma32(drive_n - (v - V_rest), euler, _fma32(xi, noise_scale, v))
+        spike = (not refractory) and v > V_th
+        jump = a_ex
+        if n_rec == 2:
+            jump = a_ex + a_in
+        if during_ref or not refractory:
+            v = v + jump
+        if spike:
+            v = V_reset
+            left[n] = ref_after
+            bits |= _U32(1) << ti.cast(local - local0, _U32)
+        else:
+            left[n] = ti.max(left[n] - 1, 0)
+        y[n] = v
+    words[k, w] = bits
+
+
+@ti.func
 def _row(r: ti.i32, s: ti.i32, t0: ti.i32, n_call: ti.i32, n_slots: ti.i32, inh_slots: ti.i32, block_start: ti.i32,
          n_block: ti.i32, row_pop: ti.template(), row_proj: ti.template(), proj_order: ti.template(),
          proj_i: ti.template(), proj_u: ti.template(), proj_f: ti.template(), pop_f: ti.template(),
          pop_i: ti.template(), poisson: ti.template(), word_pop: ti.template(), stim: ti.template(),
-         geometric: ti.template(), geo_guide: ti.template(), delay_alias: ti.template(), row_counts: ti.template(),
+         geometric: ti.template(), geo_guide: ti.template(), delay_alias: ti.template(), delay_cdf: ti.template(),
+         cdf_guide: ti.template(), ref_words: ti.template(), row_counts: ti.template(),
          row_starts: ti.template(), normal: ti.template(), cmix: ti.template(), y: ti.template(),
          i_syn: ti.template(), left: ti.template(), ring: ti.template(), words: ti.template(),
          scratch: ti.template(), weights: ti.template(), deliver: ti.template()):
@@ -297,13 +386,18 @@ def _row(r: ti.i32, s: ti.i32, t0: ti.i32, n_call: ti.i32, n_slots: ti.i32, inh_
                         bits ^= low
                         pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
                         _deliver_row(j, pre, slot_prev, n_slots, inh_slots, n_block, block_start, proj_i, proj_u,
-                                     proj_f, geometric, geo_guide, delay_alias, row_counts, row_starts, normal,
+                                     proj_f, geometric, geo_guide, delay_alias, delay_cdf, cdf_guide, row_counts,
+                                     row_starts, normal,
                                      cmix, ring, scratch, weights, base)
     if s < n_call:
         t = t0 + s
         for w in range(pop_i[q, 5], pop_i[q, 5] + (pop_i[q, 4] + 31) // 32):
-            _update_word(w, t, s, n_slots, block_start, n_block, pop_f, pop_i, poisson, word_pop, stim, y, i_syn,
-                         left, ring, words, cmix, normal)
+            if pop_i[q, 11] == 0:
+                _update_word(w, t, s, n_slots, block_start, n_block, pop_f, pop_i, poisson, word_pop, stim, y, i_syn,
+                             left, ring, words, cmix, normal)
+            else:
+                _update_word_delta(w, t, s, n_slots, block_start, n_block, pop_f, pop_i, poisson, word_pop, stim, y,
+                                   left, ring, words, cmix, normal, ref_words, i_syn.shape[0])
         slot_t = t % n_slots
         for n in range(pop_i[q, 3] - block_start, pop_i[q, 3] - block_start + pop_i[q, 4]):
             ring[slot_t * n_block + n] = 0.0
@@ -328,8 +422,11 @@ def population_step(
         team_rows: ti.types.ndarray(dtype=_I32, ndim=1),     # (n_rows,) rows grouped by the member that prefers them
         team_off: ti.types.ndarray(dtype=_I32, ndim=1),      # (TEAM + 1,) each member's share of team_rows
         geometric: ti.types.ndarray(dtype=_U32, ndim=1),     # flat ascending gap thresholds (+ WALK_FREE padding)
-        geo_guide: ti.types.ndarray(dtype=_I32, ndim=1),     # (R * 4096,)
+        geo_guide: ti.types.ndarray(dtype=_I32, ndim=1),     # (4096 per distinct geometric table,)
         delay_alias: ti.types.ndarray(dtype=_U32, ndim=1),   # flat alias tables of delay - 1
+        delay_cdf: ti.types.ndarray(dtype=_U32, ndim=1),     # flat cumulative delay tables (first stream, + WALK_FREE)
+        cdf_guide: ti.types.ndarray(dtype=_I32, ndim=1),     # (64 per distinct table,) search starts in them
+        ref_words: ti.types.ndarray(dtype=_U32, ndim=1),     # legacy refractory tables (LifDelta)
         row_counts: ti.types.ndarray(dtype=_I32, ndim=1),    # flat synapses per pre (counted rules)
         row_starts: ti.types.ndarray(dtype=_U32, ndim=1),    # flat first slot per pre (in-degree)
         cmix: ti.types.ndarray(dtype=_U32, ndim=1),          # mix32(c) for every counter of a row and neuron of a population
@@ -381,12 +478,14 @@ def population_step(
                     if pop_i[row_pop[r], 10] == 0:
                         _row(r, s, t0, n_call, n_slots, inh_slots, 0, ring_shape[1], row_pop, row_proj, proj_order,
                              proj_i, proj_u, proj_f, pop_f, pop_i, poisson, word_pop, stim, geometric, geo_guide,
-                             delay_alias, row_counts, row_starts, normal, cmix, y, i_syn, left, ring, words, scratch,
+                             delay_alias, delay_cdf, cdf_guide, ref_words, row_counts, row_starts, normal, cmix, y,
+                             i_syn, left, ring, words, scratch,
                              weights, deliver)
                     else:
                         _row(r, s, t0, n_call, n_slots, inh_slots, ring_shape[1], ring_shape[2], row_pop, row_proj,
                              proj_order, proj_i, proj_u, proj_f, pop_f, pop_i, poisson, word_pop, stim, geometric,
-                             geo_guide, delay_alias, row_counts, row_starts, normal, cmix, y, i_syn, left, ring_hi,
+                             geo_guide, delay_alias, delay_cdf, cdf_guide, ref_words, row_counts, row_starts, normal,
+                             cmix, y, i_syn, left, ring_hi,
                              words, scratch, weights, deliver)
                     ti.atomic_add(sync[(TEAM + 1) * s + TEAM], 1)
             polls = 0

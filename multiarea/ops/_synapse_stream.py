@@ -31,6 +31,12 @@ Draws of synapse ``k`` (``draw = _rng.draw``):
   redrawn (NEST's ``redraw``), attempt ``j`` using ``draw(redraw_key(rk, j),
   3k + 2)``.  Lemire rejections redraw the same way with counter ``3k``.
 
+The first stream (``FixedProbabilityV0``: the Joglekar model's E/I kernel)
+differs in two ways (``RowSpec.counter_stride`` 2, ``RowSpec.delay_search``):
+synapse ``k`` draws ``2k`` (gap) and ``2k + 1`` (delay), and the delay is
+``1 + #{entries of the cumulative delay table <= b_k >> 1}`` (a search,
+not the alias table); its weights are constant.
+
 Everything but the weight is integer arithmetic, and the weight is two
 correctly rounded float32 operations, so every backend produces the same
 synapses bit for bit.
@@ -116,6 +122,9 @@ class RowSpec:
         delay_table: ascending uint32 cumulative delay table (``_tables``).
         weight_mean, weight_sd: float32 (pA or mV per spike; sd 0 = constant).
         weight_low, weight_high: float32 closed redraw bounds.
+        counter_stride: draws per synapse (3; 2: the first stream, constant weights).
+        delay_search: the delay is found by searching ``delay_table`` (the
+            first stream), not by its alias table.
     """
     kind: int
     p: float
@@ -132,6 +141,8 @@ class RowSpec:
     weight_sd: np.float32
     weight_low: np.float32
     weight_high: np.float32
+    counter_stride: int = 3
+    delay_search: bool = False
 
     @property
     def feistel_keys(self) -> np.ndarray:
@@ -211,8 +222,8 @@ def row_synapses(spec: RowSpec, pre: int) -> tuple[np.ndarray, np.ndarray, np.nd
         chunk = _tables.row_chunk(spec.p, spec.n_post)
         while last < spec.n_post - 1:
             k = np.arange(k0, k0 + chunk, dtype=np.uint32)
-            gaps = 1 + spec.geometric.size - np.searchsorted(spec.geometric, _rng.draw(rk, _U32(3) * k),
-                                                             side="right")
+            gaps = 1 + spec.geometric.size - np.searchsorted(
+                spec.geometric, _rng.draw(rk, _U32(spec.counter_stride) * k), side="right")
             pos = last + np.cumsum(gaps)
             posts.append(pos[pos < spec.n_post])
             last, k0 = int(pos[-1]), k0 + chunk
@@ -230,6 +241,10 @@ def row_synapses(spec: RowSpec, pre: int) -> tuple[np.ndarray, np.ndarray, np.nd
             post = (permute_slots(slots, spec.feistel_keys, spec.indegree * spec.n_post)
                     // _U32(spec.indegree)).astype(np.int64)
     rks = np.full(k.size, rk, np.uint32)
-    delay = 1 + _tables.alias_sample(*spec.delay_alias, _rng.draw(rks, _U32(3) * k + _U32(1)) >> _U32(1))
+    r31 = _rng.draw(rks, _U32(spec.counter_stride) * k + _U32(1)) >> _U32(1)
+    if spec.delay_search:
+        delay = 1 + np.searchsorted(spec.delay_table, r31, side="right")
+    else:
+        delay = 1 + _tables.alias_sample(*spec.delay_alias, r31)
     return post, delay.astype(np.int32), _weights(spec, rks, k)
 

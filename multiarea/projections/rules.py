@@ -27,7 +27,8 @@ from .. import _checks
 from ..ops import _synapse_stream as stream
 from ..ops import _tables
 
-__all__ = ["FixedProbability", "FixedTotalNumber", "FixedIndegree", "TruncatedNormal", "row_spec"]
+__all__ = ["FixedProbability", "FixedProbabilityV0", "FixedTotalNumber", "FixedIndegree", "TruncatedNormal",
+           "row_spec"]
 
 
 class TruncatedNormal:
@@ -81,6 +82,38 @@ class FixedProbability:
 
     def __repr__(self):
         return f"FixedProbability(p={self.p})"
+
+
+class FixedProbabilityV0(FixedProbability):
+    """:class:`FixedProbability` drawn from multiarea's first stream: the
+    rows of the Joglekar model's E/I kernel, whose spikes were validated
+    against Brian2 and are held to a stored digest.
+
+    The distribution is that of :class:`FixedProbability`; the stream
+    differs (``ops._synapse_stream``): two draws per synapse (gap ``2k``,
+    delay ``2k + 1``), the delay found by searching its cumulative table
+    rather than by its alias table, rows keyed by the given ``(seed,
+    proj_id)`` instead of the network's.  Weights are constant; a
+    :class:`TruncatedNormal` delay has no bounds and is rounded to the
+    nearest step, at least one (``max(1, round(x / dt))``; the first
+    stream's tables, which differ from a redraw below ``dt / 2`` by the mass
+    of that tail).
+
+    Args:
+        p: connection probability in [0, 1].
+        seed: connectivity seed of the rows, in [0, 2**32).
+        proj_id: projection id of the rows, in [0, 2**32).
+    """
+
+    def __init__(self, p: float, *, seed: int, proj_id: int):
+        super().__init__(p)
+        self.seed = _checks.seed_int("seed", seed)
+        if not isinstance(proj_id, (int, np.integer)) or isinstance(proj_id, bool) or not 0 <= proj_id < 2**32:
+            raise ValueError(f"proj_id must be an int in [0, 2**32), got {proj_id!r}")
+        self.proj_id = int(proj_id)
+
+    def __repr__(self):
+        return f"FixedProbabilityV0(p={self.p}, seed={self.seed}, proj_id={self.proj_id})"
 
 
 class FixedTotalNumber:
@@ -151,6 +184,21 @@ def row_spec(rule, n_pre: int, n_post: int, *, seed: int, proj_id: int, dt: floa
         raise TypeError(f"rule must be FixedProbability, FixedTotalNumber or FixedIndegree, got {rule!r}")
     n_pre, n_post = _checks.positive_int("n_pre", n_pre), _checks.positive_int("n_post", n_post)
     mean, sd, low, high = _weight_params(weight)
+    if isinstance(rule, FixedProbabilityV0):
+        if sd != 0:
+            raise ValueError(f"{rule!r} takes a constant weight, got {weight!r}")
+        if isinstance(delay, TruncatedNormal) and (delay.low != -math.inf or delay.high != math.inf):
+            raise ValueError(f"{rule!r}: a delay TruncatedNormal must have no bounds, got {delay!r}")
+        if isinstance(delay, TruncatedNormal):
+            delay_table = _tables.delay_table(delay.mean, _checks.nonnegative_float("delay sd", delay.sd), dt)
+        else:
+            delay_table = _delay_table(delay, dt)
+        return stream.RowSpec(kind=rule.kind, p=rule.p, seed=rule.seed, proj_id=rule.proj_id, n_pre=n_pre,
+                              n_post=n_post, geometric=_tables.geometric_table(rule.p, n_post) if rule.p > 0
+                              else np.zeros(0, np.uint32), counts=None, starts=None, indegree=0,
+                              delay_table=delay_table, weight_mean=np.float32(mean), weight_sd=np.float32(0.0),
+                              weight_low=np.float32(low), weight_high=np.float32(high), counter_stride=2,
+                              delay_search=True)
     counts = starts = None
     indegree, p = 0, 0.0
     geometric = np.zeros(1, np.uint32)

@@ -20,7 +20,7 @@ The user's vocabulary, one class each (NEST's, one to one):
 * :class:`PopulationNetwork` — all of them, a brainpy DynamicalSystem.
 
 Populations are addressed as ``"area/name"`` (or ``"name"`` when they have no
-area).  Neurons are numbered population after population in the order given;
+area); a name has no ``/``, an area may (macaque area ``9/46v``: key ``"9/46v/E"``).  Neurons are numbered population after population in the order given;
 each population's spike words start on a fresh word
 (:meth:`PopulationNetwork.word_neurons`).
 
@@ -49,6 +49,7 @@ from ..ops import _rng, _tables
 from ..ops import _synapse_stream as stream
 from ..projections.rules import TruncatedNormal, row_spec
 from .iaf_psc_exp import IafPscExp
+from .lif_delta import LifDelta
 from .spike_words import pack_words
 
 __all__ = ["Population", "Connection", "PoissonDrive", "NoiseDrive", "PopulationNetwork", "REFERENCE_MAX_SYNAPSES"]
@@ -59,6 +60,8 @@ REFERENCE_MAX_SYNAPSES = 20_000_000
 RING_BLOCK_CELLS = 2**31 - 1
 _POISSON_SALT = 0x706F6973  # "pois"
 _NOISE_SALT = 0x6E6F6973  # "nois"
+_MEMBRANE_SALT = 0x6D656D62  # "memb": LifDelta membrane noise
+MODEL_IAF_PSC_EXP, MODEL_LIF_DELTA = 0, 1  #: neuron model codes of the kernel
 _POISSON_TAIL = 2.0 ** -34  # mass of the Poisson tail left out of a count table
 
 
@@ -76,34 +79,55 @@ def _flush(x):
     return jnp.where(jnp.abs(x) < np.finfo(np.float32).tiny, 0.0, x)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Population:
     """``size`` neurons of model ``neuron``.
 
     Args:
         name: population name (unique within its area; no ``/``).
         size: number of neurons (>= 1).
-        neuron: an :class:`IafPscExp`.
+        neuron: an :class:`IafPscExp` (current synapses, NEST) or a
+            :class:`LifDelta` (delta synapses, Brian2).
         area: area name, or None.
-        V_init: initial membrane potential (mV): a float, or a :class:`TruncatedNormal`
-            (drawn per neuron, not redrawn unless it has bounds).
+        V_init: initial membrane potential (mV): a float, a :class:`TruncatedNormal`
+            (drawn per neuron, not redrawn unless it has bounds) or a ``(size,)``
+            array of values.
+        noise_stream: ``(seed, first)``: a :class:`LifDelta` population's
+            membrane noise is that of indices ``first, first + 1, ...`` of the
+            stream of ``seed`` (``ops._rng.noise_key``), so that populations
+            can share one stream; default None: a stream of its own, keyed by
+            the network's seed and the population's index.
     """
     name: str
     size: int
-    neuron: IafPscExp
+    neuron: IafPscExp | LifDelta
     area: str | None = None
     V_init: object = None
+    noise_stream: tuple | None = None
 
     def __post_init__(self):
-        for label, value in (("name", self.name), ("area", self.area)):
-            if value is not None and (not isinstance(value, str) or not value or "/" in value):
-                raise ValueError(f"population {label} must be a non-empty string without '/', got {value!r}")
+        if not isinstance(self.name, str) or not self.name or "/" in self.name:
+            raise ValueError(f"population name must be a non-empty string without '/', got {self.name!r}")
+        if self.area is not None and (not isinstance(self.area, str) or not self.area):
+            raise ValueError(f"population area must be a non-empty string, got {self.area!r}")
         if isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer)) or self.size < 1:
             raise ValueError(f"population {self.key!r}: size must be an int >= 1, got {self.size!r}")
-        if not isinstance(self.neuron, IafPscExp):
-            raise TypeError(f"population {self.key!r}: neuron must be an IafPscExp, got {self.neuron!r}")
-        if self.V_init is not None and not isinstance(self.V_init, TruncatedNormal):
+        if not isinstance(self.neuron, (IafPscExp, LifDelta)):
+            raise TypeError(f"population {self.key!r}: neuron must be an IafPscExp or a LifDelta, got {self.neuron!r}")
+        if isinstance(self.V_init, (np.ndarray, list, tuple)):
+            _checks.finite_array(f"population {self.key!r}: V_init", self.V_init, shape=(self.size,))
+        elif self.V_init is not None and not isinstance(self.V_init, TruncatedNormal):
             _checks.finite_float(f"population {self.key!r}: V_init", self.V_init)
+        if self.noise_stream is not None:
+            if not isinstance(self.neuron, LifDelta):
+                raise ValueError(f"population {self.key!r}: noise_stream is for LifDelta populations")
+            if not (isinstance(self.noise_stream, tuple) and len(self.noise_stream) == 2):
+                raise ValueError(f"population {self.key!r}: noise_stream must be (seed, first), "
+                                 f"got {self.noise_stream!r}")
+            _checks.seed_int(f"population {self.key!r}: noise_stream seed", self.noise_stream[0])
+            first = _checks.nonnegative_int(f"population {self.key!r}: noise_stream first", self.noise_stream[1])
+            if first + self.size > 2**32:
+                raise ValueError(f"population {self.key!r}: noise_stream indices exceed 2**32")
 
     @property
     def key(self) -> str:
@@ -213,15 +237,17 @@ class PopulationNetwork(bp.DynamicalSystem):
         self.drives = tuple(drives)
         self._drive_of, self._noise_of = self._check_drives()
         self.n_slots = 1 + max([s.max_delay for s in self.specs] or [1])  #: ring slots
-        equal = all(p.neuron.tau_syn_ex == p.neuron.tau_syn_in for p in self.populations)
+        equal = all(isinstance(p.neuron, IafPscExp) and p.neuron.tau_syn_ex == p.neuron.tau_syn_in
+                    for p in self.populations)
         if merge_receptors is None:
             merge_receptors = equal
         elif not isinstance(merge_receptors, (bool, np.bool_)):
             raise TypeError(f"merge_receptors must be True, False or None, got {merge_receptors!r}")
         elif merge_receptors and not equal:
-            unequal = [p.key for p in self.populations if p.neuron.tau_syn_ex != p.neuron.tau_syn_in]
-            raise ValueError(f"merge_receptors=True needs tau_syn_ex == tau_syn_in in every population; "
-                             f"not in {unequal}")
+            unequal = [p.key for p in self.populations
+                       if not isinstance(p.neuron, IafPscExp) or p.neuron.tau_syn_ex != p.neuron.tau_syn_in]
+            raise ValueError(f"merge_receptors=True needs IafPscExp populations with tau_syn_ex == tau_syn_in; "
+                             f"not {unequal}")
         self.n_receptors = 1 if merge_receptors else 2  #: synaptic currents per neuron
         self.ring_split = self._ring_split()  #: first neuron of ring block 1 (``num``: one block)
         self.reset_state()
@@ -295,22 +321,45 @@ class PopulationNetwork(bp.DynamicalSystem):
 
     @functools.cached_property
     def constants(self) -> dict:
-        """Per-population float32/int32 constants of the update (``(P,)`` each)."""
-        props = np.array([p.neuron.propagators(self.dt) for p in self.populations], np.float32)
+        """Per-population float32/int32 constants of the update (``(P,)`` each).
+
+        ``model`` is ``MODEL_IAF_PSC_EXP`` or ``MODEL_LIF_DELTA``.  A
+        :class:`LifDelta` population keeps ``V`` itself as its state ``y``
+        (``E_L`` 0), ``theta`` and ``y_reset`` are its ``V_th`` and
+        ``V_reset``, ``I_e`` its ``V_ext`` (mV), ``ref_steps`` the base of its
+        refractory table (``refractory_words``), and its propagators are 0."""
+        P = len(self.populations)
         n = [p.neuron for p in self.populations]
+        exp = [isinstance(x, IafPscExp) for x in n]
+        props = np.array([x.propagators(self.dt) if e else (0.0,) * 6 for x, e in zip(n, exp)], np.float32)
         f32 = lambda v: np.array(v, np.float32)  # noqa: E731
         drive_steps, drive_weight, drive_key = [], [], []
-        for i in range(len(self.populations)):
+        for i in range(P):
             d = self._drive_of.get(i)
             drive_steps.append(-1 if d is None else max(1, int(math.floor(d.delay / self.dt + 0.5))))
             drive_weight.append(0.0 if d is None else d.weight)
             drive_key.append(_rng.mix32(np.uint32(self.seed) ^ np.uint32(_POISSON_SALT) ^ _rng.mix32(np.uint32(i))))
-        noise = [self._noise_of.get(i) for i in range(len(self.populations))]
+        noise = [self._noise_of.get(i) for i in range(P)]
+        membrane = [p.noise_stream if p.noise_stream is not None else (None, 0) for p in self.populations]
+        ref_table, _ = self.refractory_words
         return dict(
+            model=np.array([MODEL_IAF_PSC_EXP if e else MODEL_LIF_DELTA for e in exp], np.int32),
             P22=props[:, 0], P21ex=props[:, 1], P21in=props[:, 2], P11ex=props[:, 3], P11in=props[:, 4],
-            P20=props[:, 5], I_e=f32([x.I_e for x in n]), theta=f32([x.V_th - x.E_L for x in n]),
-            y_reset=f32([x.V_reset - x.E_L for x in n]), E_L=f32([x.E_L for x in n]),
-            ref_steps=np.array([x.refractory_steps(self.dt) for x in n], np.int32),
+            P20=props[:, 5], I_e=f32([x.I_e if e else x.V_ext for x, e in zip(n, exp)]),
+            theta=f32([x.V_th - x.E_L if e else x.V_th for x, e in zip(n, exp)]),
+            y_reset=f32([x.V_reset - x.E_L if e else x.V_reset for x, e in zip(n, exp)]),
+            E_L=f32([x.E_L if e else 0.0 for x, e in zip(n, exp)]),
+            V_rest=f32([0.0 if e else x.V_rest for x, e in zip(n, exp)]),
+            euler=f32([0.0 if e else x.euler_factor(self.dt) for x, e in zip(n, exp)]),
+            noise_scale=f32([0.0 if e else x.noise_scale(self.dt) for x, e in zip(n, exp)]),
+            ref_steps=np.array([x.refractory_steps(self.dt) if e else x.refractory_table(self.dt)[0]
+                                for x, e in zip(n, exp)], np.int32),
+            ref_table=ref_table,
+            during_ref=np.array([0 if e else int(x.synapses_during_refractory) for x, e in zip(n, exp)], np.int32),
+            membrane_key=np.array([_rng.noise_key(s) if s is not None else
+                                   _rng.mix32(np.uint32(self.seed) ^ np.uint32(_MEMBRANE_SALT) ^ _rng.mix32(np.uint32(i)))
+                                   for i, (s, _) in enumerate(membrane)], np.uint32),
+            membrane_first=np.array([first for _, first in membrane], np.uint32),
             drive_steps=np.array(drive_steps, np.int32), drive_weight=f32(drive_weight),
             drive_key=np.array(drive_key, np.uint32),
             noise_mean=f32([0.0 if d is None else d.mean for d in noise]),
@@ -318,6 +367,33 @@ class PopulationNetwork(bp.DynamicalSystem):
             has_noise=np.array([d is not None for d in noise], np.int32),
             noise_key=np.array([_rng.mix32(np.uint32(self.seed) ^ np.uint32(_NOISE_SALT) ^ _rng.mix32(np.uint32(i)))
                                 for i in range(len(noise))], np.uint32))
+
+    @functools.cached_property
+    def refractory_words(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(offsets, words)``: the legacy refractory tables of the
+        :class:`LifDelta` populations (``LifDelta.refractory_table``), one per
+        distinct ``tau_ref``, concatenated into ``words`` (uint32; one zero word
+        if there is none); ``offsets`` ``(P,)`` int32 is each population's
+        first word, -1 for populations without a table."""
+        tables, offsets, at = {}, [], 0
+        for p in self.populations:
+            words = p.neuron.refractory_table(self.dt)[1] if isinstance(p.neuron, LifDelta) else None
+            if words is None:
+                offsets.append(-1)
+                continue
+            if p.neuron.tau_ref not in tables:
+                tables[p.neuron.tau_ref] = (at, words)
+                at += words.size
+            offsets.append(tables[p.neuron.tau_ref][0])
+        flat = np.concatenate([w for _, w in tables.values()]) if tables else np.zeros(1, np.uint32)
+        return np.array(offsets, np.int32), flat.astype(np.uint32)
+
+    @property
+    def max_steps(self) -> int | None:
+        """Steps a run may cover (legacy refractory tables), None: unbounded."""
+        limits = [p.neuron.max_steps for p in self.populations if isinstance(p.neuron, LifDelta)]
+        limits = [m for m in limits if m is not None]
+        return min(limits) if limits else None
 
     @functools.cached_property
     def poisson_tables(self) -> tuple[np.ndarray, np.ndarray]:
@@ -343,11 +419,15 @@ class PopulationNetwork(bp.DynamicalSystem):
 
     def initial_potentials(self) -> np.ndarray:
         """``(num,)`` float32 initial V (mV), drawn per population from its
-        ``V_init`` (default: ``E_L``) with a Philox stream keyed by (seed, population)."""
+        ``V_init`` (default: ``E_L``, a LifDelta's ``V_rest``) with a Philox
+        stream keyed by (seed, population), or given per neuron."""
         out = []
         for i, p in enumerate(self.populations):
-            v = p.neuron.E_L if p.V_init is None else p.V_init
-            if isinstance(v, TruncatedNormal):
+            rest = p.neuron.E_L if isinstance(p.neuron, IafPscExp) else p.neuron.V_rest
+            v = rest if p.V_init is None else p.V_init
+            if isinstance(v, (np.ndarray, list, tuple)):
+                out.append(np.asarray(v, np.float64))
+            elif isinstance(v, TruncatedNormal):
                 rng = np.random.Generator(np.random.Philox(key=[self.seed, i]))
                 x = rng.normal(v.mean, v.sd, p.size)
                 bad = (x < v.low) | (x > v.high)
@@ -440,6 +520,15 @@ class PopulationNetwork(bp.DynamicalSystem):
         current = _fma(z, jnp.asarray(c["noise_std"])[pop], jnp.asarray(c["noise_mean"])[pop])
         return jnp.where(jnp.asarray(c["has_noise"])[pop] > 0, current, 0.0)
 
+    def _refractory_after(self, t, c) -> jax.Array:
+        """``(num,)`` int32 refractory steps after a spike at step ``t``:
+        ``ref_steps``, plus the legacy table's bit ``t`` where there is one."""
+        words = jnp.asarray(self.refractory_words[1])
+        has_table = c["ref_table"] >= 0
+        word = words[jnp.where(has_table, c["ref_table"], 0) + (t >> 5)]
+        bit = (word >> (t & 31).astype(jnp.uint32)) & jnp.uint32(1)
+        return c["ref_steps"] + jnp.where(has_table, bit.astype(jnp.int32), 0)
+
     def update(self):
         """One step (the pure-JAX reference); returns ``(num,)`` bool spikes.
 
@@ -449,8 +538,9 @@ class PopulationNetwork(bp.DynamicalSystem):
         """
         if self.ring_split != self.num:
             raise ValueError("the pure-JAX reference runs networks whose ring is one block; run this one on the kernel")
-        c = {k: jnp.asarray(v)[jnp.asarray(self.population_of_neuron)] for k, v in self.constants.items()
-             if k not in ("drive_key", "noise_key")}
+        pop = jnp.asarray(self.population_of_neuron)
+        c = {k: jnp.asarray(v)[pop] for k, v in self.constants.items()
+             if k not in ("drive_key", "noise_key", "membrane_key")}
         t = self.t.value
         slot = t % self.n_slots
         ring = self.ring.value.reshape(self.n_receptors, self.n_slots, self.num)
@@ -459,25 +549,39 @@ class PopulationNetwork(bp.DynamicalSystem):
         w_drive = c["drive_weight"]
         y, left = self.y.value, self.refractory_left.value
         refractory = left > 0
-        drive = jax.lax.optimization_barrier(
-            ((c["I_e"] + self.stim.value[jnp.asarray(self.population_of_neuron)]) + self.noise_current(t)) * c["P20"])
+        drive = (c["I_e"] + self.stim.value[pop]) + self.noise_current(t)
         if self.n_receptors == 2:
             excitatory = w_drive > 0
             arriving = jnp.stack([jnp.where(excitatory, _fma(counts, w_drive, arriving[0]), arriving[0]),
                                   jnp.where(excitatory, arriving[1], _fma(counts, w_drive, arriving[1]))])
             i_ex, i_in = self.i_syn.value
-            y_free = _fma(y, c["P22"], _fma(i_ex, c["P21ex"], _fma(i_in, c["P21in"], drive)))
+            y_exp = _fma(y, c["P22"], _fma(i_ex, c["P21ex"], _fma(i_in, c["P21in"],
+                                                                   jax.lax.optimization_barrier(drive * c["P20"]))))
             i_syn = _flush(jnp.stack([_fma(i_ex, c["P11ex"], arriving[0]), _fma(i_in, c["P11in"], arriving[1])]))
+            jump = arriving[0] + arriving[1]
         else:
             i_all = self.i_syn.value[0]
-            y_free = _fma(y, c["P22"], _fma(i_all, c["P21ex"], drive))
-            i_syn = _flush(_fma(i_all, c["P11ex"], _fma(counts, w_drive, arriving[0])))[None]
-        y = jnp.where(refractory, y, y_free)
+            y_exp = _fma(y, c["P22"], _fma(i_all, c["P21ex"], jax.lax.optimization_barrier(drive * c["P20"])))
+            arriving = _fma(counts, w_drive, arriving[0])
+            i_syn = _flush(_fma(i_all, c["P11ex"], arriving))[None]
+            jump = arriving
+        # iaf_psc_exp: clamped while refractory, spikes at >= theta
+        y_exp = jnp.where(refractory, y, y_exp)
+        spike_exp = y_exp >= c["theta"]
+        # LifDelta (Brian2): integrate unless refractory, spike at > V_th, jumps unless refractory, reset
+        xi = jnp.asarray(_rng.normal_table())[_rng.noise_index(
+            jnp.asarray(self.constants["membrane_key"])[pop], jnp.asarray(t).astype(jnp.uint32),
+            c["membrane_first"] + jnp.asarray(self.local_index), xp=jnp)]
+        v = jnp.where(refractory, y, _fma(drive - (y - c["V_rest"]), c["euler"], _fma(xi, c["noise_scale"], y)))
+        spike_delta = ~refractory & (v > c["theta"])
+        v = jnp.where((c["during_ref"] > 0) | ~refractory, v + jump, v)
+        delta = c["model"] == MODEL_LIF_DELTA
+        y = jnp.where(delta, v, y_exp)
+        spike = jnp.where(delta, spike_delta, spike_exp)
         left = jnp.where(refractory, left - 1, left)
-        spike = y >= c["theta"]
         self.y.value = jnp.where(spike, c["y_reset"], y)
-        self.refractory_left.value = jnp.where(spike, c["ref_steps"], left)
-        self.i_syn.value = i_syn
+        self.refractory_left.value = jnp.where(spike, self._refractory_after(t, c), left)
+        self.i_syn.value = jnp.where(delta, 0.0, i_syn)
         ring = ring.at[:, slot].set(0.0)
         s = self.synapses
         if s["pre"].size:

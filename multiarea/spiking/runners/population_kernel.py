@@ -49,6 +49,18 @@ def _flat(arrays, dtype, pad: int = 1) -> tuple[np.ndarray, np.ndarray]:
     return flat, offsets
 
 
+def _shared(arrays, dtype, pad: int = 1) -> tuple[np.ndarray, list, list]:
+    """Like :func:`_flat`, but equal arrays are stored once: ``(flat, [(offset,
+    index of the distinct array)] per array, distinct arrays)``."""
+    distinct, where = {}, []
+    for a in arrays:
+        a = np.asarray(a, dtype).ravel()
+        where.append(distinct.setdefault((a.size, a.tobytes()), len(distinct)))
+    tables = [np.frombuffer(key[1], dtype) for key in distinct]
+    flat, offsets = _flat(tables, dtype, pad)
+    return flat, [(int(offsets[i]), i) for i in where], tables
+
+
 class PopulationKernelRunner(Runner):
     """Runs a :class:`PopulationNetwork` on the whole-step kernel.
 
@@ -73,13 +85,25 @@ class PopulationKernelRunner(Runner):
         sizes = np.array([p.size for p in net.populations])
         pop_i = np.stack([c["ref_steps"], c["drive_steps"], c["drive_key"].view(np.int32), net.first, sizes,
                           net.first_word, poisson_bits, np.arange(P) * poisson.shape[1], c["has_noise"],
-                          c["noise_key"].view(np.int32), net.first >= net.ring_split], axis=1).astype(np.int32)
+                          c["noise_key"].view(np.int32), net.first >= net.ring_split, c["model"], c["ref_table"],
+                          c["during_ref"], c["membrane_key"].view(np.int32), c["membrane_first"].view(np.int32)],
+                         axis=1).astype(np.int32)
         word_pop = np.repeat(np.arange(P, dtype=np.int32), -(-sizes // 32))
 
         specs = net.specs
-        # _walk's branch-free steps read up to WALK_FREE entries past a table (values unused)
-        geometric, geo_off = _flat([s.geometric for s in specs], np.uint32, pad=_network_taichi.WALK_FREE)
-        delays, delay_off = _flat([s.delay_alias[0] for s in specs], np.uint32)
+        # tables shared by projections with equal ones (a multi-area model has thousands of projections
+        # but few distinct tables: one copy each keeps them in cache); _walk's branch-free steps read up
+        # to WALK_FREE entries past a table (values unused)
+        geometric, geo_off, geo_table = _shared([s.geometric for s in specs], np.uint32, pad=_network_taichi.WALK_FREE)
+        geo_guide = np.concatenate([_tables.search_guide(t, _plan.GEOMETRIC_GUIDE_BITS, 32) for t in geo_table]
+                                   or [np.zeros(1, np.int32)])
+        delays, delay_off, _ = _shared([s.delay_alias[0] if not s.delay_search else np.zeros(0, np.uint32)
+                                        for s in specs], np.uint32)
+        # the first stream's cumulative delay tables, searched from a guide
+        cdfs, cdf_off, cdf_table = _shared([s.delay_table if s.delay_search else np.zeros(0, np.uint32)
+                                            for s in specs], np.uint32, pad=_network_taichi.WALK_FREE)
+        cdf_guide = np.concatenate([_tables.search_guide(t, _plan.DELAY_GUIDE_BITS, 31) for t in cdf_table]
+                                   or [np.zeros(1, np.int32)])
         counts, row_off = _flat([s.counts if s.counts is not None else np.zeros(0, np.int32) for s in specs],
                                 np.int32)
         # first slots of in-degree rows only (4 bytes per pre neuron: no table for the other rules)
@@ -90,8 +114,10 @@ class PopulationKernelRunner(Runner):
             pre, post = net.index[conn.pre], net.index[conn.post]
             n_slots = s.indegree * s.n_post
             proj_i.append([s.kind, net.first[pre], s.n_pre, net.first[post], s.n_post, net.first_word[pre],
-                           geo_off[j], s.geometric.size, delay_off[j], s.delay_alias[1], row_off[j],
-                           max(s.indegree, 1), stream.feistel_bits(max(n_slots, 1)), n_slots, start_off[j]])
+                           geo_off[j][0], s.geometric.size, delay_off[j][0], 0 if s.delay_search else s.delay_alias[1],
+                           row_off[j], max(s.indegree, 1), stream.feistel_bits(max(n_slots, 1)), n_slots,
+                           start_off[j], s.counter_stride, int(s.delay_search), cdf_off[j][0], s.delay_table.size,
+                           geo_off[j][1] << _plan.GEOMETRIC_GUIDE_BITS, cdf_off[j][1] << _plan.DELAY_GUIDE_BITS])
             seed_key = _rng.mix32(np.uint32(s.seed) ^ np.uint32(_rng.GOLDEN))
             proj_u.append(np.concatenate([[_rng.mix32(seed_key ^ np.uint32(s.proj_id))], s.feistel_keys]))
             proj_f.append([s.weight_mean, s.weight_sd, s.weight_low, s.weight_high])
@@ -112,9 +138,7 @@ class PopulationKernelRunner(Runner):
             np.array(proj_u, np.uint32).reshape(R, 1 + stream.FEISTEL_ROUNDS),
             np.array(proj_f, np.float32).reshape(R, len(kernel.PROJ_F)),
             row_proj.astype(np.int32), np.array(row_pop, np.int32), np.array(proj_order, np.int32), team_rows, team_off,
-            geometric,
-            np.concatenate([_tables.search_guide(s.geometric, _plan.GEOMETRIC_GUIDE_BITS, 32) for s in specs] or [np.zeros(1, np.int32)]),
-            delays,
+            geometric, geo_guide, delays, cdfs, cdf_guide, net.refractory_words[1],
             counts, starts, _rng.mix32(np.arange(max(3 * self._row_capacity() + 3, sizes.max()), dtype=np.uint32)),
             np.array([net.n_slots, net.ring_split, net.num - net.ring_split], np.int32)))
         self._op = ops.XLACustomOp(cpu_kernel=kernel.population_step, name="population_step",
