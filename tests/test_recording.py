@@ -105,7 +105,7 @@ def test_spike_words_span_one_call_whatever_the_duration(monkeypatch, method):
 
 def test_kernel_calls_are_at_most_steps_per_call(monkeypatch):
     from multiarea.spiking import simulation
-    from multiarea.spiking.runners import kernel
+    from multiarea.spiking.runners import population_kernel
 
     seen = []
     convert = simulation.words_to_pairs
@@ -115,7 +115,7 @@ def test_kernel_calls_are_at_most_steps_per_call(monkeypatch):
         return convert(words, *args)
 
     monkeypatch.setattr(simulation, "words_to_pairs", spy)
-    monkeypatch.setattr(kernel, "STEPS_PER_CALL", 120)
+    monkeypatch.setattr(population_kernel, "STEPS_PER_CALL", 120)
     ma.simulate(_net(), 40.0, progress_bar=False, method="kernel")
     assert [rows for rows, _ in seen] == [120, 120, 120, 40]   # calls of at most 120 steps
 

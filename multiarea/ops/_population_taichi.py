@@ -40,11 +40,12 @@ import taichi as ti
 
 from . import _rng
 from ._event_taichi import _mix32
-from ._network_taichi import _fma32, _walk
 from ._plan import DELAY_GUIDE_BITS
 from ._synapse_stream import FEISTEL_ROUNDS, KIND_BERNOULLI, KIND_TOTAL, _REDRAW_SALT
 
 _U32, _I32, _F32, _U64 = ti.u32, ti.i32, ti.f32, ti.u64
+#: branch-free steps of a table walk (``_walk``); tables are padded by this many entries
+WALK_FREE = 2
 _FLT_MIN = 1.1754943508222875e-38  #: the smallest normal float32
 TEAM = 2  #: members of the team that runs a call (one per thread Taichi gives them)
 _SPREAD_BITS = 12
@@ -63,6 +64,47 @@ PROJ_I = ("kind", "first_pre", "n_pre", "first_post", "n_post", "pre_word0", "ge
           "alias_off", "alias_bits", "row_off", "indegree", "feistel_bits", "n_perm", "start_off", "stride",
           "delay_search", "cdf_off", "cdf_len", "geo_guide_off", "cdf_guide_off")
 PROJ_F = ("mean", "sd", "low", "high")
+
+
+@ti.func
+def _fma32(a: ti.f32, b: ti.f32, c: ti.f32) -> ti.f32:
+    """``a * b + c`` with one rounding to float32 (an exact FMA, for results
+    in the float32 normal range).
+
+    The product is exact in float64, so the float64 sum ``s`` differs from the
+    exact sum only by its own rounding, and rounding ``s`` to float32 is
+    correct unless ``s`` fell exactly on a float32 midpoint (its low 29 bits
+    are ``1 << 28``; about one sum in 2**29).  Only then is the rounding error
+    of the sum computed (TwoSum) and ``s`` moved one float64 ulp towards the
+    exact value, which decides the float32 rounding as an FMA would.
+    """
+    p = ti.f64(a) * ti.f64(b)
+    cd = ti.f64(c)
+    s = p + cd
+    bits = ti.bit_cast(s, ti.i64)
+    if (bits & ti.i64(0x1FFFFFFF)) == ti.i64(0x10000000):  # rare: a float32 midpoint
+        bb = s - p
+        err = (p - (s - bb)) + (cd - bb)
+        if err != 0.0:
+            bits += ti.select((err > 0.0) == (s > 0.0), ti.i64(1), ti.i64(-1))
+            s = ti.bit_cast(bits, ti.f64)
+    return ti.f32(s)
+
+
+@ti.func
+def _walk(table: ti.template(), base: ti.i32, length: ti.i32, n_le: ti.i32, r: ti.u32) -> ti.i32:
+    """Number of entries ``<= r`` of ``table[base : base + length]`` (ascending),
+    counting on from ``n_le``.
+
+    The first ``WALK_FREE`` steps are branch-free (tables are padded by that
+    many entries); the loop after them almost never runs, so its branch is
+    predicted (a data-dependent loop count costs a misprediction per synapse).
+    """
+    for _ in ti.static(range(WALK_FREE)):
+        n_le += ti.select(n_le < length, ti.select(table[base + n_le] <= r, 1, 0), 0)
+    while n_le < length and table[base + n_le] <= r:
+        n_le += 1
+    return n_le
 
 
 @ti.func
@@ -294,7 +336,7 @@ def _update_word_delta(w: ti.i32, t: ti.i32, k: ti.i32, n_slots: ti.i32, block_s
                        n_rec: ti.i32):
     """Word ``w`` of a :class:`LifDelta` population (``spiking.lif_delta``:
     Brian2's order; ``y`` holds V): the bits of the ``LIF`` kernel of the
-    E/I model (``ops._network_taichi._lif_word``), jumps = excitatory ring +
+    E/I model's neurons (``spiking.neurons.LIF``), jumps = excitatory ring +
     inhibitory ring (+ Poisson drive)."""
     q = word_pop[w]
     first, size = pop_i[q, 3], pop_i[q, 4]

@@ -212,7 +212,7 @@ def _ensure_taichi(arch: str):
     not initialised yet, or when this module initialised it for another arch.
     This module initialises it with ``fast_math=False``: kernels then keep
     IEEE semantics (no reassociation, no contraction into FMAs), which the
-    exact arithmetic of ``_network_taichi`` relies on.
+    exact arithmetic of ``_population_taichi`` relies on.
 
     Raises:
         RuntimeError: the user initialised taichi for a different arch.

@@ -145,6 +145,13 @@ class MultiAreaNetwork(_EINetwork):
                  backend=None, name=None):
         dt = _checks.positive_float("dt", bm.get_dt() if dt is None else dt)
         super().__init__(dt, name=name)
+        #: the arguments of the network (but ``backend``, ``name``): what
+        #: ``ei_populations.ei_multiarea_network`` takes to build its population twin
+        self.arguments = dict(area_names=area_names, hierarchy=hierarchy, fln=fln, distance_mm=distance_mm,
+                              n_E=n_E, n_I=n_I, wEE=wEE, wIE=wIE, wEI=wEI, wII=wII, muEE=muEE, muIE=muIE,
+                              alpha=alpha, p=p, speed=speed, local_delay_ms=local_delay_ms,
+                              delay_sd_fraction=delay_sd_fraction, tau_E=tau_E, tau_I=tau_I, VextE=VextE,
+                              VextI=VextI, lif=lif, seed=seed, dt=dt)
         self.area_names = tuple(str(a) for a in area_names)
         n = len(self.area_names)
         if n == 0:

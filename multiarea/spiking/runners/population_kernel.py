@@ -73,7 +73,7 @@ class PopulationKernelRunner(Runner):
     def __init__(self, net: PopulationNetwork, stim=None, deliver: bool = True):
         if not isinstance(net, PopulationNetwork):
             raise TypeError(f"PopulationKernelRunner runs a PopulationNetwork, got {type(net).__name__}")
-        from ...ops import _network_taichi, _population_taichi as kernel
+        from ...ops import _population_taichi as kernel
 
         super().__init__(net)
         self.stim = stim
@@ -94,14 +94,14 @@ class PopulationKernelRunner(Runner):
         # tables shared by projections with equal ones (a multi-area model has thousands of projections
         # but few distinct tables: one copy each keeps them in cache); _walk's branch-free steps read up
         # to WALK_FREE entries past a table (values unused)
-        geometric, geo_off, geo_table = _shared([s.geometric for s in specs], np.uint32, pad=_network_taichi.WALK_FREE)
+        geometric, geo_off, geo_table = _shared([s.geometric for s in specs], np.uint32, pad=kernel.WALK_FREE)
         geo_guide = np.concatenate([_tables.search_guide(t, _plan.GEOMETRIC_GUIDE_BITS, 32) for t in geo_table]
                                    or [np.zeros(1, np.int32)])
         delays, delay_off, _ = _shared([s.delay_alias[0] if not s.delay_search else np.zeros(0, np.uint32)
                                         for s in specs], np.uint32)
         # the first stream's cumulative delay tables, searched from a guide
         cdfs, cdf_off, cdf_table = _shared([s.delay_table if s.delay_search else np.zeros(0, np.uint32)
-                                            for s in specs], np.uint32, pad=_network_taichi.WALK_FREE)
+                                            for s in specs], np.uint32, pad=kernel.WALK_FREE)
         cdf_guide = np.concatenate([_tables.search_guide(t, _plan.DELAY_GUIDE_BITS, 31) for t in cdf_table]
                                    or [np.zeros(1, np.int32)])
         counts, row_off = _flat([s.counts if s.counts is not None else np.zeros(0, np.int32) for s in specs],
