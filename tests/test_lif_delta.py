@@ -149,3 +149,26 @@ def test_area_connections_from_matrices():
 def test_bad_delta_networks_raise(build, error, match):
     with pytest.raises(error, match=match):
         build()
+
+
+def test_toml_round_trip_keeps_delta_networks_spike_for_spike(tmp_path):
+    model = ma.load_model("joglekar2018", n_areas=3, neurons_per_area=100)
+    twin = ei_multiarea_network(**model.build().arguments)
+    for net in (twin, _mixed_network()):
+        path = ma.dump_population_network(net, tmp_path / "net.toml")
+        again = ma.load_population_network(path)
+        assert [p.neuron.__dict__ for p in again.populations] == [p.neuron.__dict__ for p in net.populations]
+        a = ma.simulate_populations(net, 60.0, progress_bar=False)
+        b = ma.simulate_populations(again, 60.0, progress_bar=False)
+        assert a.steps.size > 20
+        np.testing.assert_array_equal(a.steps, b.steps)
+        np.testing.assert_array_equal(a.neurons, b.neurons)
+    text = path.read_text()
+    assert 'model = "lif_delta"' in text and "noise_stream = [7, 200]" in text and "fixed_probability_v0" in text
+    bad = text.replace('model = "lif_delta"', 'model = "lif"', 1)
+    (tmp_path / "bad.toml").write_text(bad)
+    with pytest.raises(ValueError, match=r"\[neurons.n\d\]: model must be one of \['iaf_psc_exp', 'lif_delta'\]"):
+        ma.load_population_network(tmp_path / "bad.toml")
+    (tmp_path / "bad.toml").write_text(text.replace("proj_id = 0 }", "id = 0 }", 1))
+    with pytest.raises(ValueError, match=r"rule fixed_probability_v0: unknown key\(s\) \['id'\]"):
+        ma.load_population_network(tmp_path / "bad.toml")
