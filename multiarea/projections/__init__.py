@@ -17,7 +17,7 @@ from . import connectome, initializers, rules
 from .connectivity import CSR, FixedProb
 from .initializers import Lognormal, Normal, Value
 from .projection import Projection
-from .rules import FixedIndegree, FixedProbability, FixedTotalNumber, TruncatedNormal
+from .rules import FixedIndegree, FixedProbability, FixedProbabilityV0, FixedTotalNumber, TruncatedNormal
 
-__all__ = ["connectome", "initializers", "rules", "FixedIndegree", "FixedProbability", "FixedTotalNumber",
+__all__ = ["connectome", "initializers", "rules", "FixedIndegree", "FixedProbability", "FixedProbabilityV0", "FixedTotalNumber",
            "TruncatedNormal", "CSR", "FixedProb", "Lognormal", "Normal", "Value", "Projection"]

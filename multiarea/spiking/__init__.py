@@ -27,12 +27,14 @@ from .neurons import LIF
 from .recording import SpikeRecord
 from .simulation import simulate
 from .iaf_psc_exp import IafPscExp
+from .lif_delta import LifDelta
+from .ei_populations import area_connections, ei_multiarea_network
 from .population_file import dump_population_network, load_population_network
 from .population_record import PopulationRecord, simulate_populations
 from .population_run import run_population_network
 from .populations import Connection, NoiseDrive, PoissonDrive, Population, PopulationNetwork
 
 __all__ = ["analysis", "runners", "StepInput", "Model", "available_models", "load_model", "Area",
-           "MultiAreaNetwork", "LIF", "SpikeRecord", "simulate", "IafPscExp", "Population", "Connection",
+           "MultiAreaNetwork", "LIF", "SpikeRecord", "simulate", "IafPscExp", "LifDelta", "Population", "Connection",
            "PoissonDrive", "NoiseDrive", "PopulationNetwork", "PopulationRecord", "simulate_populations", "run_population_network",
-           "load_population_network", "dump_population_network"]
+           "load_population_network", "dump_population_network", "area_connections", "ei_multiarea_network"]
