@@ -172,3 +172,24 @@ def test_toml_round_trip_keeps_delta_networks_spike_for_spike(tmp_path):
     (tmp_path / "bad.toml").write_text(text.replace("proj_id = 0 }", "id = 0 }", 1))
     with pytest.raises(ValueError, match=r"rule fixed_probability_v0: unknown key\(s\) \['id'\]"):
         ma.load_population_network(tmp_path / "bad.toml")
+
+
+def test_delivery_window_does_not_change_the_spikes():
+    """The team delivers W steps at once (W <= the shortest delay); every
+    ring cell still gets its additions in the same order."""
+    from multiarea.spiking.runners.population_kernel import PopulationKernelRunner
+
+    model = ma.load_model("joglekar2018", n_areas=4, neurons_per_area=300)
+    args = model.build().arguments
+    runs = []
+    for window in (1, 3, None):
+        twin = ei_multiarea_network(**args)
+        runner = PopulationKernelRunner(twin, window=window)
+        runs.append((ma.simulate_populations(twin, 70.0, progress_bar=False, runner=runner), np.asarray(twin.ring.value)))
+    assert twin.min_delay == runner.window == 10 and runs[0][0].steps.size > 100  # 4 areas: 1 ms at the least
+    for record, ring in runs[1:]:
+        np.testing.assert_array_equal(record.steps, runs[0][0].steps)
+        np.testing.assert_array_equal(record.neurons, runs[0][0].neurons)
+        np.testing.assert_array_equal(ring, runs[0][1])
+    with pytest.raises(ValueError, match=r"window must be an int in \[1, 10\]"):
+        PopulationKernelRunner(twin, window=11)

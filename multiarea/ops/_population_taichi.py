@@ -400,7 +400,8 @@ def _update_word_delta(w: ti.i32, t: ti.i32, k: ti.i32, n_slots: ti.i32, block_s
 
 
 @ti.func
-def _row(r: ti.i32, s: ti.i32, t0: ti.i32, n_call: ti.i32, n_slots: ti.i32, inh_slots: ti.i32, block_start: ti.i32,
+def _row(r: ti.i32, ph: ti.i32, t0: ti.i32, n_call: ti.i32, W: ti.i32, deliver_prev: ti.i32, n_slots: ti.i32,
+         inh_slots: ti.i32, block_start: ti.i32,
          n_block: ti.i32, row_pop: ti.template(), row_proj: ti.template(), proj_order: ti.template(),
          proj_i: ti.template(), proj_u: ti.template(), proj_f: ti.template(), pop_f: ti.template(),
          pop_i: ti.template(), poisson: ti.template(), word_pop: ti.template(), stim: ti.template(),
@@ -408,30 +409,39 @@ def _row(r: ti.i32, s: ti.i32, t0: ti.i32, n_call: ti.i32, n_slots: ti.i32, inh_
          cdf_guide: ti.template(), ref_words: ti.template(), row_counts: ti.template(),
          row_starts: ti.template(), normal: ti.template(), cmix: ti.template(), y: ti.template(),
          i_syn: ti.template(), left: ti.template(), ring: ti.template(), words: ti.template(),
-         scratch: ti.template(), weights: ti.template(), deliver: ti.template()):
-    """Row ``r`` in phase ``s``: deliver step ``s - 1`` into its population,
-    update it for step ``s``, clear the slot it consumed.  ``ring`` is the
-    population's ring block (``n_block`` neurons from ``block_start``)."""
+         prev_words: ti.template(), scratch: ti.template(), weights: ti.template(), deliver: ti.template()):
+    """Row ``r`` in phase ``ph``: deliver the spikes of window ``ph - 1``
+    (steps ``(ph - 1) W ..``; in phase 0, with ``deliver_prev``, the ``W``
+    steps before the call from ``prev_words``) into its population, step by
+    step, then update it for the steps of window ``ph``, clearing each slot
+    it consumed.  ``ring`` is the population's ring block (``n_block``
+    neurons from ``block_start``)."""
     q = row_pop[r]
     n_rows = row_pop.shape[0]
     if ti.static(deliver):
-        if s > 0:
-            slot_prev = (t0 + s - 1) % n_slots
-            base = r * (scratch.shape[0] // n_rows)
+        first, last = (ph - 1) * W, ti.min(ph * W, n_call)
+        if ph == 0:
+            first, last = ti.select(deliver_prev != 0, -W, 0), 0
+        base = r * (scratch.shape[0] // n_rows)
+        for k in range(first, last):
+            slot_prev = (t0 + k) % n_slots
             for jj in range(row_proj[r], row_proj[r + 1]):
                 j = proj_order[jj]
                 n_pre, word0 = proj_i[j, 2], proj_i[j, 5]
                 for wi in range((n_pre + 31) // 32):
-                    bits = words[s - 1, word0 + wi]
+                    bits = _U32(0)
+                    if k >= 0:
+                        bits = words[k, word0 + wi]
+                    else:
+                        bits = prev_words[k + W, word0 + wi]
                     while bits != _U32(0):
                         low = bits & (~bits + _U32(1))
                         bits ^= low
                         pre = 32 * wi + 31 - ti.math.clz(ti.cast(low, _I32))
                         _deliver_row(j, pre, slot_prev, n_slots, inh_slots, n_block, block_start, proj_i, proj_u,
                                      proj_f, geometric, geo_guide, delay_alias, delay_cdf, cdf_guide, row_counts,
-                                     row_starts, normal,
-                                     cmix, ring, scratch, weights, base)
-    if s < n_call:
+                                     row_starts, normal, cmix, ring, scratch, weights, base)
+    for s in range(ph * W, ti.min(ph * W + W, n_call)):
         t = t0 + s
         for w in range(pop_i[q, 5], pop_i[q, 5] + (pop_i[q, 4] + 31) // 32):
             if pop_i[q, 11] == 0:
@@ -472,7 +482,8 @@ def population_step(
         row_counts: ti.types.ndarray(dtype=_I32, ndim=1),    # flat synapses per pre (counted rules)
         row_starts: ti.types.ndarray(dtype=_U32, ndim=1),    # flat first slot per pre (in-degree)
         cmix: ti.types.ndarray(dtype=_U32, ndim=1),          # mix32(c) for every counter of a row and neuron of a population
-        ring_shape: ti.types.ndarray(dtype=_I32, ndim=1),    # (3,) slots D, neurons of ring block 0, of block 1
+        ring_shape: ti.types.ndarray(dtype=_I32, ndim=1),    # (5,) slots D; first neuron and neurons of block 0, of block 1
+        prev_words: ti.types.ndarray(dtype=_U32, ndim=2),    # (W', n_words) spikes of the W steps before the call
         y_in: ti.types.ndarray(dtype=_F32, ndim=1), i_syn_in: ti.types.ndarray(dtype=_F32, ndim=2),
         left_in: ti.types.ndarray(dtype=_I32, ndim=1), ring_in: ti.types.ndarray(dtype=_F32, ndim=1),
         ring_hi_in: ti.types.ndarray(dtype=_F32, ndim=1), clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
@@ -481,58 +492,64 @@ def population_step(
         left: ti.types.ndarray(dtype=_I32, ndim=1),          # (N,) refractory steps left
         ring: ti.types.ndarray(dtype=_F32, ndim=1),          # (receptors D N0,) pA arriving per (receptor, slot, neuron)
         ring_hi: ti.types.ndarray(dtype=_F32, ndim=1),       # (receptors D N1,) the same for ring block 1
-        clock: ti.types.ndarray(dtype=_I32, ndim=1),         # (3,) step t, step k of the call, steps K
-        words: ti.types.ndarray(dtype=_U32, ndim=2),         # (K, W) spikes
+        # (6,) step t, step k of the call, steps K, window W, deliver prev_words first (0/1), deliver the last window (0/1)
+        clock: ti.types.ndarray(dtype=_I32, ndim=1),
+        words: ti.types.ndarray(dtype=_U32, ndim=2),         # (K, n_words) spikes
         scratch: ti.types.ndarray(dtype=_I32, ndim=1),       # (n_rows * L,) ring cells of a row's synapses
         weights: ti.types.ndarray(dtype=_F32, ndim=1),       # (n_rows * L,) their weights
         sync: ti.types.ndarray(dtype=_I32, ndim=1),          # ((TEAM + 1) (K + 1) + 1,) rows taken per share, done
         deliver: ti.template()):                             # False: neuron updates only (profiling)
     n_rows = row_pop.shape[0]
-    t0, n_call = clock[0], clock[2]
+    t0, n_call, W, deliver_prev, deliver_last = clock[0], clock[2], clock[3], clock[4], clock[5]
     n_rec = i_syn.shape[0]
     n_slots = ring_shape[0]
     inh_slots = n_slots * (n_rec - 1)
+    n_phases = (n_call + W - 1) // W + deliver_last
     for i in range(sync.shape[0]):  # serial, before the team starts
         sync[i] = 0
     # The team: TEAM members (one per thread when Taichi gives them threads)
-    # go through the phases s = 0 .. K of the call together.  In phase s a
-    # member grabs rows (populations) from the phase's counter: row r delivers
-    # the spikes of step s - 1 into population row_pop[r], then (s < K)
-    # updates it for step s and clears the slot it consumed.  A member that
-    # runs out of rows waits until every row of the phase is done, so phase
-    # s + 1 reads complete spike words.  Nothing waits for a member that never
-    # started: one thread alone does all rows, in the same order per row.
+    # go through the phases of the call together, one per window of W steps
+    # (W <= the shortest delay: no spike arrives in the window it is sent in).
+    # In phase p a member grabs rows (populations) from the phase's counter:
+    # row r delivers the spikes of window p - 1 into population row_pop[r],
+    # step by step, then updates it for the steps of window p, clearing each
+    # slot it consumed (a row reads and writes only its own ring cells and
+    # neurons).  A member that runs out of rows waits until every row of the
+    # phase is done, so phase p + 1 reads complete spike words.  Nothing waits
+    # for a member that never started: one thread alone does all rows, in the
+    # same order per row.  Every ring cell gets its additions in the same
+    # order for any W: by spike step, then projection, then pre neuron.
     for it in range(TEAM << _SPREAD_BITS):  # spread: Taichi runs a short range on one thread
         if it & ((1 << _SPREAD_BITS) - 1) != 0:
             continue
         member = it >> _SPREAD_BITS
         active = True
-        for s in range(n_call + 1):
+        for ph in range(n_phases):
             if not active:
                 break
             for lst in range(TEAM):  # its own rows first, then those the others have not taken
                 own = (member + lst) % TEAM
                 while True:
-                    i = ti.atomic_add(sync[(TEAM + 1) * s + own], 1)
+                    i = ti.atomic_add(sync[(TEAM + 1) * ph + own], 1)
                     if i >= team_off[own + 1] - team_off[own]:
                         break
                     r = team_rows[team_off[own] + i]
                     if pop_i[row_pop[r], 10] == 0:
-                        _row(r, s, t0, n_call, n_slots, inh_slots, 0, ring_shape[1], row_pop, row_proj, proj_order,
-                             proj_i, proj_u, proj_f, pop_f, pop_i, poisson, word_pop, stim, geometric, geo_guide,
-                             delay_alias, delay_cdf, cdf_guide, ref_words, row_counts, row_starts, normal, cmix, y,
-                             i_syn, left, ring, words, scratch,
-                             weights, deliver)
+                        _row(r, ph, t0, n_call, W, deliver_prev, n_slots, inh_slots, ring_shape[1], ring_shape[2],
+                             row_pop, row_proj, proj_order, proj_i, proj_u, proj_f, pop_f, pop_i, poisson, word_pop,
+                             stim, geometric, geo_guide, delay_alias, delay_cdf, cdf_guide, ref_words, row_counts,
+                             row_starts, normal, cmix, y, i_syn, left, ring, words, prev_words, scratch, weights,
+                             deliver)
                     else:
-                        _row(r, s, t0, n_call, n_slots, inh_slots, ring_shape[1], ring_shape[2], row_pop, row_proj,
-                             proj_order, proj_i, proj_u, proj_f, pop_f, pop_i, poisson, word_pop, stim, geometric,
-                             geo_guide, delay_alias, delay_cdf, cdf_guide, ref_words, row_counts, row_starts, normal,
-                             cmix, y, i_syn, left, ring_hi,
-                             words, scratch, weights, deliver)
-                    ti.atomic_add(sync[(TEAM + 1) * s + TEAM], 1)
+                        _row(r, ph, t0, n_call, W, deliver_prev, n_slots, inh_slots, ring_shape[3], ring_shape[4],
+                             row_pop, row_proj, proj_order, proj_i, proj_u, proj_f, pop_f, pop_i, poisson, word_pop,
+                             stim, geometric, geo_guide, delay_alias, delay_cdf, cdf_guide, ref_words, row_counts,
+                             row_starts, normal, cmix, y, i_syn, left, ring_hi, words, prev_words, scratch, weights,
+                             deliver)
+                    ti.atomic_add(sync[(TEAM + 1) * ph + TEAM], 1)
             polls = 0
             x = _U32(member)
-            while ti.atomic_add(sync[(TEAM + 1) * s + TEAM], 0) < n_rows:
+            while ti.atomic_add(sync[(TEAM + 1) * ph + TEAM], 0) < n_rows:
                 x = _pause(x)
                 polls += 1
                 if polls > EXIT_POLLS:  # the others are not running (busy machine): leave them the rest

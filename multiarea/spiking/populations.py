@@ -237,6 +237,8 @@ class PopulationNetwork(bp.DynamicalSystem):
         self.drives = tuple(drives)
         self._drive_of, self._noise_of = self._check_drives()
         self.n_slots = 1 + max([s.max_delay for s in self.specs] or [1])  #: ring slots
+        #: shortest delay (steps) of any synapse (``n_slots`` without connections)
+        self.min_delay = min([s.min_delay for s in self.specs] or [self.n_slots])
         equal = all(isinstance(p.neuron, IafPscExp) and p.neuron.tau_syn_ex == p.neuron.tau_syn_in
                     for p in self.populations)
         if merge_receptors is None:

@@ -68,9 +68,14 @@ class PopulationKernelRunner(Runner):
         net: the network.
         stim: optional callable ``stim(first_step, n_steps) -> (n_steps, P)``
             float32 current (pA) added to each population's ``I_e`` per step.
+        deliver: False skips the synaptic delivery (neuron updates only; for
+            profiling the phases of a step).
+        window: steps whose spikes are delivered together, ``1 <= window <=
+            net.min_delay`` (default ``net.min_delay``): the team meets once
+            per window; the spikes do not depend on it.
     """
 
-    def __init__(self, net: PopulationNetwork, stim=None, deliver: bool = True):
+    def __init__(self, net: PopulationNetwork, stim=None, deliver: bool = True, window: int | None = None):
         if not isinstance(net, PopulationNetwork):
             raise TypeError(f"PopulationKernelRunner runs a PopulationNetwork, got {type(net).__name__}")
         from ...ops import _population_taichi as kernel
@@ -78,6 +83,12 @@ class PopulationKernelRunner(Runner):
         super().__init__(net)
         self.stim = stim
         self.deliver = bool(deliver)
+        self.window = net.min_delay if window is None else window
+        if isinstance(self.window, bool) or not isinstance(self.window, (int, np.integer)) \
+                or not 1 <= self.window <= net.min_delay:
+            raise ValueError(f"window must be an int in [1, {net.min_delay}] (the shortest delay in steps), "
+                             f"got {window!r}")
+        self.window = int(self.window)
         c = net.constants
         P = len(net.populations)
         pop_f = np.stack([c[k] for k in kernel.POP_F], axis=1).astype(np.float32)
@@ -140,7 +151,8 @@ class PopulationKernelRunner(Runner):
             row_proj.astype(np.int32), np.array(row_pop, np.int32), np.array(proj_order, np.int32), team_rows, team_off,
             geometric, geo_guide, delays, cdfs, cdf_guide, net.refractory_words[1],
             counts, starts, _rng.mix32(np.arange(max(3 * self._row_capacity() + 3, sizes.max()), dtype=np.uint32)),
-            np.array([net.n_slots, net.ring_split, net.num - net.ring_split], np.int32)))
+            np.array([net.n_slots, 0, net.ring_split, net.ring_split, net.num - net.ring_split], np.int32),
+            np.zeros((1, net.n_words), np.uint32)))  # prev_words: this runner delivers each call's own last window
         self._op = ops.XLACustomOp(cpu_kernel=kernel.population_step, name="population_step",
                                    zero_outputs=False)
         self.steps_per_call = min(STEPS_PER_CALL, max(1, _WORD_BYTES_PER_CALL // (4 * net.n_words)))
@@ -181,7 +193,7 @@ class PopulationKernelRunner(Runner):
         stim = np.zeros((n_steps, P), np.float32) if self.stim is None else \
             np.asarray(self.stim(t, n_steps), np.float32).reshape(n_steps, P)
         state = (net.y.value, net.i_syn.value, net.refractory_left.value, net.ring.value, net.ring_hi.value,
-                 jnp.asarray([t, 0, n_steps], jnp.int32))
+                 jnp.asarray([t, 0, n_steps, self.window, 0, 1], jnp.int32))
         (y, i_syn, left, ring, ring_hi, _), words = self._call(self._static, jnp.asarray(stim), self._tables, state)
         words = np.asarray(words)
         net.y.value, net.i_syn.value, net.refractory_left.value = y, i_syn, left
