@@ -62,8 +62,7 @@ def _run_microcircuit(args) -> int:
     from .potjans2014 import experiments
     from .potjans2014.network import BACKGROUNDS
 
-    given = [flag for flag, value in (("--areas", args.areas), ("--backend", args.backend),
-                                      ("--devices", args.devices)) if value is not None]
+    given = [flag for flag, value in (("--areas", args.areas), ("--backend", args.backend)) if value is not None]
     if given:
         raise ValueError(f"{', '.join(given)} do not apply to potjans2014 (one area, whole-step kernel)")
     background = args.regime or "poisson"
@@ -75,7 +74,8 @@ def _run_microcircuit(args) -> int:
     print(f"potjans2014 / {background} background: scale {args.scale}, {args.transient:g} ms transient + "
           f"{duration:g} ms, seed {seed}")
     result = experiments.run_microcircuit(out, scale=args.scale, background=background, duration_ms=duration,
-                                          transient_ms=args.transient, seed=seed, progress_bar=not args.quiet)
+                                          transient_ms=args.transient, seed=seed, progress_bar=not args.quiet,
+                                          devices=args.devices)
     model_s = (args.transient + duration) * 1e-3
     print(f"{result['num_neurons']} neurons, {result['num_synapses']} synapses; built in {result['build_s']:.1f} s, "
           f"simulated in {result['simulate_s']:.1f} s (real-time factor {result['simulate_s'] / model_s:.2f})")
@@ -119,7 +119,7 @@ def _run_population_file(args, path) -> int:
     from .spiking.population_run import run_population_network
 
     mam = path.is_dir()
-    given = [flag for flag, value in (("--areas", args.areas), ("--backend", args.backend), ("--devices", args.devices),
+    given = [flag for flag, value in (("--areas", args.areas), ("--backend", args.backend),
                                       ("--regime", args.regime), ("--scale", args.scale),
                                       ("--seed", None if mam else args.seed))
              if value is not None]
@@ -137,7 +137,12 @@ def _run_population_file(args, path) -> int:
     out = _output_dir(args.out)
     print(f"{path}: {len(net.populations)} populations, {net.num} neurons, {len(net.connections)} connections; "
           f"{args.transient:g} ms transient + {duration:g} ms")
-    result = run_population_network(net, out, duration, args.transient, progress_bar=not args.quiet)
+    if args.devices is not None:
+        import jax
+
+        print(f"populations split over {args.devices} devices: {jax.devices()[:args.devices]}")
+    result = run_population_network(net, out, duration, args.transient, progress_bar=not args.quiet,
+                                    devices=args.devices)
     print(f"simulated in {result['simulate_s']:.1f} s")
     print(result["stats"].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print("wrote " + ", ".join(str(p) for p in result["paths"]))
@@ -336,7 +341,8 @@ def main(argv=None) -> int:
     run.add_argument("--transient", type=float, default=None,
                      help="potjans2014: ms simulated before the analysed --duration (default 100)")
     run.add_argument("--devices", type=int, default=None,
-                     help="split the areas over N devices (jax.sharding; same spikes as one device); "
+                     help="split the areas (populations, for population files) over N devices (jax.sharding; "
+                          "same spikes as one device); "
                           "on a CPU-only machine N host devices are made")
     figure = sub.add_parser("figure", help="write a panel of Joglekar et al. 2018: spiking model (5B 5C 5E 6A "
                                            "6B 6D) or rate model (propagation timecourses variants eigen fit all)")

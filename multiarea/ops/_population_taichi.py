@@ -411,8 +411,8 @@ def _row(r: ti.i32, ph: ti.i32, t0: ti.i32, n_call: ti.i32, W: ti.i32, deliver_p
          i_syn: ti.template(), left: ti.template(), ring: ti.template(), words: ti.template(),
          prev_words: ti.template(), scratch: ti.template(), weights: ti.template(), deliver: ti.template()):
     """Row ``r`` in phase ``ph``: deliver the spikes of window ``ph - 1``
-    (steps ``(ph - 1) W ..``; in phase 0, with ``deliver_prev``, the ``W``
-    steps before the call from ``prev_words``) into its population, step by
+    (steps ``(ph - 1) W ..``; in phase 0 the ``deliver_prev`` steps before the
+    call, from ``prev_words``) into its population, step by
     step, then update it for the steps of window ``ph``, clearing each slot
     it consumed.  ``ring`` is the population's ring block (``n_block``
     neurons from ``block_start``)."""
@@ -421,7 +421,7 @@ def _row(r: ti.i32, ph: ti.i32, t0: ti.i32, n_call: ti.i32, W: ti.i32, deliver_p
     if ti.static(deliver):
         first, last = (ph - 1) * W, ti.min(ph * W, n_call)
         if ph == 0:
-            first, last = ti.select(deliver_prev != 0, -W, 0), 0
+            first, last = -deliver_prev, 0
         base = r * (scratch.shape[0] // n_rows)
         for k in range(first, last):
             slot_prev = (t0 + k) % n_slots
@@ -433,7 +433,7 @@ def _row(r: ti.i32, ph: ti.i32, t0: ti.i32, n_call: ti.i32, W: ti.i32, deliver_p
                     if k >= 0:
                         bits = words[k, word0 + wi]
                     else:
-                        bits = prev_words[k + W, word0 + wi]
+                        bits = prev_words[k + deliver_prev, word0 + wi]
                     while bits != _U32(0):
                         low = bits & (~bits + _U32(1))
                         bits ^= low
@@ -468,11 +468,11 @@ def population_step(
         proj_i: ti.types.ndarray(dtype=_I32, ndim=2),        # (R, len(PROJ_I))
         proj_u: ti.types.ndarray(dtype=_U32, ndim=2),        # (R, 1 + FEISTEL_ROUNDS) proj key, round keys
         proj_f: ti.types.ndarray(dtype=_F32, ndim=2),        # (R, len(PROJ_F))
-        row_proj: ti.types.ndarray(dtype=_I32, ndim=1),      # (P + 1,) projections into each row's population
-        row_pop: ti.types.ndarray(dtype=_I32, ndim=1),       # (P,) population of each row (heaviest first)
+        row_proj: ti.types.ndarray(dtype=_I32, ndim=1),      # (rows + 1,) projections into each row's population
+        row_pop: ti.types.ndarray(dtype=_I32, ndim=1),       # (rows,) population of each row (heaviest first)
         proj_order: ti.types.ndarray(dtype=_I32, ndim=1),    # (R,) projections grouped by row
         team_rows: ti.types.ndarray(dtype=_I32, ndim=1),     # (n_rows,) rows grouped by the member that prefers them
-        team_off: ti.types.ndarray(dtype=_I32, ndim=1),      # (TEAM + 1,) each member's share of team_rows
+        team_off: ti.types.ndarray(dtype=_I32, ndim=1),      # (TEAM + 1,) each member's share of team_rows (all: the rows)
         geometric: ti.types.ndarray(dtype=_U32, ndim=1),     # flat ascending gap thresholds (+ WALK_FREE padding)
         geo_guide: ti.types.ndarray(dtype=_I32, ndim=1),     # (4096 per distinct geometric table,)
         delay_alias: ti.types.ndarray(dtype=_U32, ndim=1),   # flat alias tables of delay - 1
@@ -483,7 +483,7 @@ def population_step(
         row_starts: ti.types.ndarray(dtype=_U32, ndim=1),    # flat first slot per pre (in-degree)
         cmix: ti.types.ndarray(dtype=_U32, ndim=1),          # mix32(c) for every counter of a row and neuron of a population
         ring_shape: ti.types.ndarray(dtype=_I32, ndim=1),    # (5,) slots D; first neuron and neurons of block 0, of block 1
-        prev_words: ti.types.ndarray(dtype=_U32, ndim=2),    # (W', n_words) spikes of the W steps before the call
+        prev_words: ti.types.ndarray(dtype=_U32, ndim=2),    # (>= clock[4], n_words) spikes of the steps before the call
         y_in: ti.types.ndarray(dtype=_F32, ndim=1), i_syn_in: ti.types.ndarray(dtype=_F32, ndim=2),
         left_in: ti.types.ndarray(dtype=_I32, ndim=1), ring_in: ti.types.ndarray(dtype=_F32, ndim=1),
         ring_hi_in: ti.types.ndarray(dtype=_F32, ndim=1), clock_in: ti.types.ndarray(dtype=_I32, ndim=1),
@@ -492,19 +492,20 @@ def population_step(
         left: ti.types.ndarray(dtype=_I32, ndim=1),          # (N,) refractory steps left
         ring: ti.types.ndarray(dtype=_F32, ndim=1),          # (receptors D N0,) pA arriving per (receptor, slot, neuron)
         ring_hi: ti.types.ndarray(dtype=_F32, ndim=1),       # (receptors D N1,) the same for ring block 1
-        # (6,) step t, step k of the call, steps K, window W, deliver prev_words first (0/1), deliver the last window (0/1)
+        # (6,) step t, step k of the call, steps K, window W, steps of prev_words to deliver first,
+        # deliver the call's last window at its end (0/1)
         clock: ti.types.ndarray(dtype=_I32, ndim=1),
         words: ti.types.ndarray(dtype=_U32, ndim=2),         # (K, n_words) spikes
         scratch: ti.types.ndarray(dtype=_I32, ndim=1),       # (n_rows * L,) ring cells of a row's synapses
         weights: ti.types.ndarray(dtype=_F32, ndim=1),       # (n_rows * L,) their weights
         sync: ti.types.ndarray(dtype=_I32, ndim=1),          # ((TEAM + 1) (K + 1) + 1,) rows taken per share, done
         deliver: ti.template()):                             # False: neuron updates only (profiling)
-    n_rows = row_pop.shape[0]
+    n_rows = team_off[TEAM]  # rows of this call (row_pop may be padded beyond them)
     t0, n_call, W, deliver_prev, deliver_last = clock[0], clock[2], clock[3], clock[4], clock[5]
     n_rec = i_syn.shape[0]
     n_slots = ring_shape[0]
     inh_slots = n_slots * (n_rec - 1)
-    n_phases = (n_call + W - 1) // W + deliver_last
+    n_phases = ti.max((n_call + W - 1) // W + deliver_last, ti.min(deliver_prev, 1))
     for i in range(sync.shape[0]):  # serial, before the team starts
         sync[i] = 0
     # The team: TEAM members (one per thread when Taichi gives them threads)

@@ -31,8 +31,9 @@ def reference_rates():
 
 def run_microcircuit(out, *, scale: float = 1.0, background: str = "poisson",
                      duration_ms: float = DEFAULT_DURATION_MS, transient_ms: float = DEFAULT_TRANSIENT_MS,
-                     seed: int = 55, progress_bar: bool = True) -> dict:
-    """Simulate ``transient_ms + duration_ms`` and write, into folder ``out``,
+                     seed: int = 55, progress_bar: bool = True, devices=None) -> dict:
+    """Simulate ``transient_ms + duration_ms`` (on ``devices``, populations
+    split over them, if given: the same spikes) and write, into folder ``out``,
     ``spikes.npz`` (all spikes, :class:`PopulationRecord`), ``raster.png`` (2.5 %
     of each population at full scale, as the paper draws it, ``0.025 / scale``
     of a scaled network, over the last 200 ms) and ``population_stats.csv``
@@ -46,6 +47,6 @@ def run_microcircuit(out, *, scale: float = 1.0, background: str = "poisson",
     net = build_network(scale, background, seed)
     build_s = time.perf_counter() - start
     result = run_population_network(net, out, duration_ms, transient_ms, raster_fraction=min(1.0, 0.025 / scale),
-                                    progress_bar=progress_bar)
+                                    progress_bar=progress_bar, devices=devices)
     return dict(stats=result["stats"], paths=result["paths"], build_s=build_s, simulate_s=result["simulate_s"],
                 num_neurons=net.num, num_synapses=int(sum(np.sum(s.counts) for s in net.specs)))

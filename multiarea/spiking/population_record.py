@@ -72,18 +72,23 @@ class PopulationRecord:
 
 
 def simulate_populations(net, duration_ms: float, progress_bar: bool = True, stim=None,
-                         runner=None, method: str = "kernel") -> PopulationRecord:
+                         runner=None, method: str = "kernel", devices=None) -> PopulationRecord:
     """Run ``net`` for ``duration_ms`` from its current state.
 
     Args:
         net: a :class:`~multiarea.spiking.populations.PopulationNetwork`.
         duration_ms: model time (ms), at least one step.
         progress_bar: show a tqdm bar over the chunks.
-        stim: per-step currents, see ``PopulationKernelRunner`` (kernel only).
+        stim: per-step currents, see ``PopulationKernelRunner`` (kernel and sharded).
         runner: an existing runner of ``net`` to reuse.
-        method: ``"kernel"`` (the whole-step kernel) or ``"dsrunner"``
-            (``bp.DSRunner`` over the pure-JAX reference step: the same
-            spikes, for small networks).
+        method: ``"kernel"`` (the whole-step kernel), ``"sharded"`` (the
+            kernel on each of ``devices``, populations split over them:
+            ``PopulationShardedRunner``; the network's Variables hold the
+            state after the run) or ``"dsrunner"`` (``bp.DSRunner`` over the
+            pure-JAX reference step, for small networks); all give the same
+            spikes.
+        devices: with ``"sharded"``: an int (the first N of ``jax.devices()``),
+            devices, or a mesh.
 
     Returns:
         the :class:`PopulationRecord` of the run (steps counted from its start).
@@ -92,16 +97,22 @@ def simulate_populations(net, duration_ms: float, progress_bar: bool = True, sti
 
     from .runners.dsrunner import DSRunnerRunner
     from .runners.population_kernel import PopulationKernelRunner
+    from .runners.population_sharded import PopulationShardedRunner
 
     n_steps = int(round(_checks.positive_float("duration_ms", duration_ms) / net.dt))
     if n_steps < 1:
         raise ValueError(f"duration_ms must be at least one step (dt = {net.dt} ms), got {duration_ms}")
-    if method not in ("kernel", "dsrunner"):
-        raise ValueError(f"method must be 'kernel' or 'dsrunner', got {method!r}")
+    if method not in ("kernel", "sharded", "dsrunner"):
+        raise ValueError(f"method must be 'kernel', 'sharded' or 'dsrunner', got {method!r}")
+    if (devices is not None) != (method == "sharded"):
+        raise ValueError(f"devices go with method='sharded' (and it needs them), got method={method!r}, "
+                         f"devices={devices!r}")
     if runner is None and method == "dsrunner":
         if stim is not None:
             raise ValueError("stim applies to method='kernel'; with 'dsrunner' set net.stim through DSRunner inputs")
         runner = DSRunnerRunner(net)
+    elif runner is None and method == "sharded":
+        runner = PopulationShardedRunner(net, devices, stim=stim)
     elif runner is None:
         runner = PopulationKernelRunner(net, stim=stim)
     word_neurons = runner.word_neurons
@@ -115,6 +126,8 @@ def simulate_populations(net, duration_ms: float, progress_bar: bool = True, sti
             neurons.append(n)
             done += k
             bar.update(k)
+    if isinstance(runner, PopulationShardedRunner):
+        runner.store()
     return PopulationRecord(np.concatenate(steps), np.concatenate(neurons),
                             tuple(p.key for p in net.populations), net.first.copy(),
                             np.array([p.size for p in net.populations], np.int64), net.dt, n_steps)

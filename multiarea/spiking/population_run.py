@@ -12,8 +12,9 @@ __all__ = ["run_population_network"]
 
 
 def run_population_network(net, out, duration_ms: float, transient_ms: float = 0.0,
-                           raster_fraction: float = 0.025, progress_bar: bool = True) -> dict:
-    """Simulate ``transient_ms + duration_ms`` on the whole-step kernel and write,
+                           raster_fraction: float = 0.025, progress_bar: bool = True, devices=None) -> dict:
+    """Simulate ``transient_ms + duration_ms`` on the whole-step kernel (on
+    ``devices``, populations split over them, if given) and write,
     into folder ``out``, ``spikes.npz`` (every spike, ``PopulationRecord``),
     ``population_stats.csv`` (``population_statistics`` over the last
     ``duration_ms``) and ``raster.png`` (``raster_fraction`` of each population
@@ -26,7 +27,8 @@ def run_population_network(net, out, duration_ms: float, transient_ms: float = 0
     duration_ms = _checks.positive_float("duration_ms", duration_ms)
     transient_ms = _checks.nonnegative_float("transient_ms", transient_ms)
     start = time.perf_counter()
-    record = simulate_populations(net, transient_ms + duration_ms, progress_bar=progress_bar)
+    record = simulate_populations(net, transient_ms + duration_ms, progress_bar=progress_bar,
+                                  method="kernel" if devices is None else "sharded", devices=devices)
     simulate_s = time.perf_counter() - start
     stats = population_statistics(record, start_ms=transient_ms)
     paths = [record.save(out / "spikes.npz"), out / "population_stats.csv", out / "raster.png"]
