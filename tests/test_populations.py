@@ -262,5 +262,5 @@ def test_simulate_populations_on_dsrunner_equals_the_kernel():
     reference = ma.simulate_populations(_test_network(), 40.0, progress_bar=False, method="dsrunner")
     assert kernel.steps.size > 100
     assert np.array_equal(kernel.steps, reference.steps) and np.array_equal(kernel.neurons, reference.neurons)
-    with pytest.raises(ValueError, match="method must be 'kernel' or 'dsrunner'"):
-        ma.simulate_populations(_test_network(), 1.0, method="sharded")
+    with pytest.raises(ValueError, match="method must be 'kernel', 'sharded' or 'dsrunner', got 'gpu'"):
+        ma.simulate_populations(_test_network(), 1.0, method="gpu")
