@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_multiarea(args) -> dict:
     from multiarea.potjans2014.network import build_network
-    from multiarea.spiking.population_record import PopulationRecord, simulate_populations
+    from multiarea.spiking import SpikeRecord, simulate_populations
     from multiarea.spiking.runners.population_kernel import PopulationKernelRunner
 
     t0 = time.perf_counter()
@@ -61,8 +61,9 @@ def run_multiarea(args) -> dict:
     t0 = time.perf_counter()
     updates_only.run(profile_steps)
     update_s = (time.perf_counter() - t0) * record.n_steps / profile_steps
-    shifted = PopulationRecord(record.steps + int(round(args.t_presim / net.dt)), record.neurons, record.keys,
-                               record.first, record.sizes, record.dt, record.n_steps + int(round(args.t_presim / net.dt)))
+    presim = int(round(args.t_presim / net.dt))
+    shifted = SpikeRecord(record.steps + presim, record.neurons, record.n_steps + presim, record.dt, record.keys,
+                          record.first, record.sizes)
     return dict(record=shifted, build_s=build_s, first_call_s=first_call_s, sim_s=sim_s,
                 rtf=sim_s / (args.t_sim * 1e-3), peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
                 events=float(events), update_ns=update_s / (record.n_steps * net.num) * 1e9,
@@ -86,7 +87,7 @@ def run_nest(args, out: Path) -> dict:
 
 def nest_record(path: Path, dt: float):
     from multiarea.potjans2014.network import AREA
-    from multiarea.spiking.population_record import PopulationRecord
+    from multiarea.spiking import SpikeRecord
 
     with np.load(path) as f:
         names = [str(n) for n in f["populations"]]
@@ -99,8 +100,8 @@ def nest_record(path: Path, dt: float):
         n_steps = int(round((float(f["t_presim"]) + float(f["t_sim"])) / dt))
     steps, neurons = np.concatenate(steps), np.concatenate(neurons)
     order = np.lexsort((neurons, steps))
-    return PopulationRecord(steps[order].astype(np.int32), neurons[order].astype(np.int32),
-                            tuple(f"{AREA}/{n}" for n in names), first, sizes, dt, n_steps)
+    return SpikeRecord(steps[order].astype(np.int32), neurons[order].astype(np.int32), n_steps, dt,
+                       tuple(f"{AREA}/{n}" for n in names), first, sizes)
 
 
 def main(argv=None) -> int:

@@ -55,7 +55,7 @@ from .projections import (CSR, FixedIndegree, FixedProb, FixedProbability, Fixed
                           Lognormal, Normal, Projection, TruncatedNormal, Value, connectome, initializers, rules)
 from .rate import ConnectomeRNN, LayeredConnectomeNet, fly_visual_rnn
 from .spiking import (LIF, Area, Connection, IafPscExp, LifDelta, Model, MultiAreaNetwork, NoiseDrive, PoissonDrive,
-                      Population, PopulationNetwork, PopulationRecord, SpikeRecord, StepInput, analysis,
+                      Population, PopulationNetwork, SpikeRecord, StepInput, analysis,
                       area_connections, available_models, dump_population_network, ei_multiarea_network, load_model,
                       load_population_network, simulate, simulate_populations)
 from .spiking.runners import sharded as sharding
@@ -64,7 +64,7 @@ __version__ = "0.1.0"
 
 __all__ = ["data", "ops", "projections", "spiking", "rate", "fitting", "joglekar2018", "potjans2014", "schmidt2018",
            "rules",
-           "IafPscExp", "LifDelta", "area_connections", "ei_multiarea_network", "FixedProbabilityV0", "Population", "Connection", "PoissonDrive", "NoiseDrive", "PopulationNetwork", "PopulationRecord",
+           "IafPscExp", "LifDelta", "area_connections", "ei_multiarea_network", "FixedProbabilityV0", "Population", "Connection", "PoissonDrive", "NoiseDrive", "PopulationNetwork", 
            "simulate_populations", "load_population_network", "dump_population_network", "FixedProbability",
            "FixedTotalNumber", "FixedIndegree", "TruncatedNormal",
            "activation_frames", "analysis", "connectome", "initializers", "io", "sharding",

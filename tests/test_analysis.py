@@ -1,6 +1,7 @@
 """Analysis on hand-built spike records (no simulation)."""
 import csv
 import math
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -27,8 +28,8 @@ def _record(spikes, n_steps, dt=1.0, names=NAMES[:2], n_E=2, n_I=1):
             steps.append(step)
             neurons.append(offset + index)
     order = np.argsort(steps, kind="stable")
-    return ma.SpikeRecord(np.asarray(steps, np.int32)[order], np.asarray(neurons, np.int32)[order],
-                          n_steps, dt, tuple(names), n_E, n_I)
+    return ma.SpikeRecord.from_ei(np.asarray(steps, np.int32)[order], np.asarray(neurons, np.int32)[order],
+                                  n_steps, dt, tuple(names), n_E, n_I)
 
 
 def _staircase():
@@ -143,8 +144,8 @@ def test_propagation_threshold_uses_k_sd():
     area, steps = np.nonzero(counts)
     steps, area = np.repeat(steps, counts[area, steps]), np.repeat(area, counts[area, steps])
     neurons = area * n_E + rng.integers(0, n_E, steps.size)
-    rec = ma.SpikeRecord(steps.astype(np.int32), neurons.astype(np.int32), n_steps, dt,
-                         ("A", "B"), n_E, 50)
+    rec = ma.SpikeRecord.from_ei(steps.astype(np.int32), neurons.astype(np.int32), n_steps, dt,
+                                 ("A", "B"), n_E, 50)
     table = analysis.propagation(rec, 200.0, baseline_ms=(20.0, 200.0))
     assert table["baseline_sd_hz"].min() > 0
     np.testing.assert_allclose(table["threshold_hz"], table["baseline_hz"] + np.maximum(
@@ -206,7 +207,7 @@ def test_write_propagation_table(tmp_path):
 
 def test_errors_name_the_parameter():
     rec = _staircase()
-    with pytest.raises(ValueError, match="population must be 'E' or 'I', got 'X'"):
+    with pytest.raises(ValueError, match=re.escape("unknown population 'X'; this record has ['E', 'I']")):
         analysis.baseline(rec, 0.0, 40.0, population="X")
     with pytest.raises(ValueError, match="population"):
         analysis.peak_rate(rec, population="e")

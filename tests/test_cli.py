@@ -84,8 +84,8 @@ def test_outcome_is_printed_with_the_bundled_seed_statistics(capsys):
     from multiarea.cli import _print_outcome
 
     model = ma.load_model("joglekar2018", "asynchronous-strong")
-    silent = ma.SpikeRecord(np.zeros(0, np.int32), np.zeros(0, np.int32), 8000, 0.1,
-                            model.anatomy.area_names, 1600, 400)
+    silent = ma.SpikeRecord.from_ei(np.zeros(0, np.int32), np.zeros(0, np.int32), 8000, 0.1,
+                                    model.anatomy.area_names, 1600, 400)
     _print_outcome(model, silent)
     out = capsys.readouterr().out
     assert "this run: returned" in out

@@ -8,7 +8,7 @@ from multiarea.cli import main
 from multiarea.potjans2014 import parameters
 from multiarea.potjans2014.network import AREA, build_network
 from multiarea.spiking.analysis import population_distributions, population_statistics
-from multiarea.spiking.population_record import PopulationRecord
+from multiarea.spiking import SpikeRecord
 
 
 def test_network_follows_the_parameters():
@@ -50,7 +50,7 @@ def test_cli_writes_spikes_raster_and_statistics(tmp_path, capsys):
     rates = stats.set_index("population").rate_hz
     assert 1.0 < rates["L5E"] < 15 and rates["L23E"] < rates["L4E"] < rates["L5E"]
     assert (tmp_path / "raster.png").stat().st_size > 10_000
-    record = PopulationRecord.load(tmp_path / "spikes.npz")
+    record = SpikeRecord.load(tmp_path / "spikes.npz")
     assert record.n_steps == 2500 and record.steps.size > 0
     again = population_statistics(record, start_ms=50.0)
     np.testing.assert_allclose(again.rate_hz, stats.rate_hz, rtol=1e-5)
@@ -72,8 +72,8 @@ def _record(spikes_per_neuron):
         steps += s
         neurons += [n] * len(s)
     order = np.lexsort((neurons, steps))
-    return PopulationRecord(np.array(steps)[order].astype(np.int32), np.array(neurons)[order].astype(np.int32),
-                            ("a/E", "a/I"), np.array([0, 4]), np.array([4, 4]), 1.0, 1000)
+    return SpikeRecord(np.array(steps)[order].astype(np.int32), np.array(neurons)[order].astype(np.int32), 1000,
+                       1.0, ("a/E", "a/I"), np.array([0, 4]), np.array([4, 4]))
 
 
 def test_statistics_on_known_spike_trains():
@@ -90,9 +90,9 @@ def test_statistics_on_known_spike_trains():
     with pytest.raises(ValueError, match="start_ms < stop_ms"):
         population_statistics(record, start_ms=500, stop_ms=400)
     with pytest.raises(ValueError, match="unknown population 'b/E'"):
-        record.population("b/E")
-    with pytest.raises(FileNotFoundError, match="no spike file at"):
-        PopulationRecord.load("/nonexistent/spikes.npz")
+        record.spikes("b/E")
+    with pytest.raises(FileNotFoundError, match="no spike record at"):
+        SpikeRecord.load("/nonexistent/spikes.npz")
 
 
 def test_seed_sweep_example(tmp_path, capsys):

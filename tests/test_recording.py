@@ -10,7 +10,7 @@ def _record():
     # 2 areas, n_E = 4, n_I = 2; neurons 0..7 are E, 8..11 are I
     steps = np.array([0, 0, 5, 9, 9, 12], np.int32)
     neurons = np.array([1, 9, 4, 0, 11, 7], np.int32)
-    return ma.SpikeRecord(steps, neurons, 20, 0.5, ("A", "B"), 4, 2)
+    return ma.SpikeRecord.from_ei(steps, neurons, 20, 0.5, ("A", "B"), 4, 2)
 
 
 def test_population_split():
@@ -46,9 +46,87 @@ def test_roundtrip(tmp_path):
     back = ma.SpikeRecord.load(rec.save(tmp_path / "r.npz"))
     np.testing.assert_array_equal(back.steps, rec.steps)
     np.testing.assert_array_equal(back.neurons, rec.neurons)
-    assert (back.n_steps, back.dt, back.area_names, back.n_E, back.n_I) == (20, 0.5, ("A", "B"), 4, 2)
+    assert (back.n_steps, back.dt, back.area_names, back.keys) == (20, 0.5, ("A", "B"), ("A/E", "B/E", "A/I", "B/I"))
+    np.testing.assert_array_equal(back.first, [0, 4, 8, 10])
+    np.testing.assert_array_equal(back.sizes, [4, 4, 2, 2])
     with pytest.raises(FileNotFoundError, match="nothing.npz"):
         ma.SpikeRecord.load(tmp_path / "nothing.npz")
+
+
+def _laminar():
+    """Areas 'V1' (L4E 3, L4I 2, L23E 4) and '9/46v' (L23E 2): unequal, and an area without L4."""
+    keys = ("V1/L4E", "V1/L4I", "V1/L23E", "9/46v/L23E")
+    spikes = [(0, 0), (1, 3), (2, 5), (2, 9), (3, 10), (4, 4), (7, 8)]
+    steps, neurons = np.array(spikes, np.int32).T
+    return ma.SpikeRecord(steps, neurons, 10, 0.1, keys, [0, 3, 5, 9], [3, 2, 4, 2])
+
+
+def test_any_populations_by_name_and_size():
+    rec = _laminar()
+    assert rec.area_names == ("V1", "9/46v") and rec.population_names == ("L4E", "L4I", "L23E")
+    assert rec.n_neurons == 11
+    np.testing.assert_array_equal(rec.population_sizes("L23E"), [4, 2])
+    np.testing.assert_array_equal(rec.population_sizes("L4E"), [3, 0])
+    steps, area, index = rec.population("L23E")
+    np.testing.assert_array_equal(steps, [2, 2, 3, 7])
+    np.testing.assert_array_equal(area, [0, 1, 1, 0])
+    np.testing.assert_array_equal(index, [0, 0, 1, 3])
+    times, local = rec.spikes("V1/L4I")
+    np.testing.assert_allclose(times, [0.1, 0.4])
+    np.testing.assert_array_equal(local, [0, 1])
+    # rates per area divide by that area's size; an area without the population has NaN
+    np.testing.assert_allclose(ma.analysis.mean_rate(rec, population="L23E"), [2 / 4 / 1e-3, 2 / 2 / 1e-3])
+    rate = ma.analysis.mean_rate(rec, population="L4E")
+    assert rate[0] == pytest.approx(1 / 3 / 1e-3) and np.isnan(rate[1])
+    with pytest.raises(ValueError, match="unknown population 'E'"):
+        rec.population("E")
+    with pytest.raises(ValueError, match="unknown population 'V2/L4E'"):
+        rec.spikes("V2/L4E")
+
+
+def test_record_checks_its_layout():
+    with pytest.raises(ValueError, match="'area/population', got 'E'"):
+        ma.SpikeRecord(np.zeros(0), np.zeros(0), 1, 0.1, ("E",), [0], [1])
+    with pytest.raises(ValueError, match="one entry per key"):
+        ma.SpikeRecord(np.zeros(0), np.zeros(0), 1, 0.1, ("a/E",), [0, 1], [1])
+    with pytest.raises(ValueError, match="unique"):
+        ma.SpikeRecord(np.zeros(0), np.zeros(0), 1, 0.1, ("a/E", "a/E"), [0, 1], [1, 1])
+    with pytest.raises(ValueError, match="sizes must be >= 1"):
+        ma.SpikeRecord(np.zeros(0), np.zeros(0), 1, 0.1, ("a/E",), [0], [0])
+    with pytest.raises(ValueError, match="one length"):
+        ma.SpikeRecord(np.zeros(2), np.zeros(3), 1, 0.1, ("a/E",), [0], [1])
+
+
+def test_load_reads_any_output_folder_and_older_files(tmp_path):
+    rec = _laminar()
+    one = tmp_path / "one"
+    one.mkdir()
+    rec.save(one / "spikes.npz")
+    assert ma.SpikeRecord.load(one).keys == rec.keys                       # the CLI's single file
+    chunks = tmp_path / "chunks"
+    chunks.mkdir()
+    early = rec.steps < 3
+    for k, keep in enumerate((early, ~early)):
+        ma.SpikeRecord(rec.steps[keep], rec.neurons[keep], 3 if k == 0 else 10, 0.1, rec.keys, rec.first,
+                       rec.sizes).save(chunks / f"spikes_{k:05d}.npz")
+    back = ma.SpikeRecord.load(chunks)
+    np.testing.assert_array_equal(back.neurons, rec.neurons)
+    assert back.n_steps == 10
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match=re.escape("looked for spikes.npz and chunks spikes_*.npz")):
+        ma.SpikeRecord.load(empty)
+    # a file of the E/I-only format (n_E, n_I) reads as the E/I layout
+    np.savez(tmp_path / "old.npz", steps=np.array([3], np.int32), neurons=np.array([9], np.int32), n_steps=20,
+             dt=0.5, area_names=np.array(["A", "B"]), n_E=4, n_I=2)
+    old = ma.SpikeRecord.load(tmp_path / "old.npz")
+    assert old.keys == ("A/E", "B/E", "A/I", "B/I")
+    np.testing.assert_array_equal(old.population("I")[1:], [[0], [1]])
+    np.savez(tmp_path / "other.npz", x=1)
+    with pytest.raises(ValueError, match="not a spike record: missing"):
+        ma.SpikeRecord.load(tmp_path / "other.npz")
+    with pytest.raises(ValueError, match="different networks"):
+        ma.SpikeRecord.concatenate([rec, _record()])
 
 
 def _net(seed=2):

@@ -34,7 +34,7 @@ def run_microcircuit(out, *, scale: float = 1.0, background: str = "poisson",
                      seed: int = 55, progress_bar: bool = True, devices=None) -> dict:
     """Simulate ``transient_ms + duration_ms`` (on ``devices``, populations
     split over them, if given: the same spikes) and write, into folder ``out``,
-    ``spikes.npz`` (all spikes, :class:`PopulationRecord`), ``raster.png`` (2.5 %
+    ``spikes.npz`` (all spikes, :class:`~multiarea.spiking.recording.SpikeRecord`), ``raster.png`` (2.5 %
     of each population at full scale, as the paper draws it, ``0.025 / scale``
     of a scaled network, over the last 200 ms) and ``population_stats.csv``
     (:func:`population_statistics` over the analysed interval).

@@ -16,8 +16,8 @@ Networks of any named populations with exponential current synapses (NEST's
   (:class:`Population`, :class:`Connection`, :class:`PoissonDrive`,
   :class:`PopulationNetwork`);
 * :mod:`.population_file`: TOML <-> network;
-* :mod:`.population_record` (:class:`PopulationRecord`,
-  :func:`simulate_populations`) and :mod:`.population_run`.
+* :mod:`.population_run` (:func:`simulate_populations`,
+  :func:`run_population_network`).
 """
 from . import analysis, runners
 from .inputs import StepInput
@@ -30,11 +30,10 @@ from .iaf_psc_exp import IafPscExp
 from .lif_delta import LifDelta
 from .ei_populations import area_connections, ei_multiarea_network
 from .population_file import dump_population_network, load_population_network
-from .population_record import PopulationRecord, simulate_populations
-from .population_run import run_population_network
+from .population_run import run_population_network, simulate_populations
 from .populations import Connection, NoiseDrive, PoissonDrive, Population, PopulationNetwork
 
 __all__ = ["analysis", "runners", "StepInput", "Model", "available_models", "load_model", "Area",
            "MultiAreaNetwork", "LIF", "SpikeRecord", "simulate", "IafPscExp", "LifDelta", "Population", "Connection",
-           "PoissonDrive", "NoiseDrive", "PopulationNetwork", "PopulationRecord", "simulate_populations", "run_population_network",
+           "PoissonDrive", "NoiseDrive", "PopulationNetwork", "simulate_populations", "run_population_network",
            "load_population_network", "dump_population_network", "area_connections", "ei_multiarea_network"]

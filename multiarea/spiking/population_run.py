@@ -1,21 +1,90 @@
-"""One run of a population network with its outputs: spikes, statistics, raster."""
+"""Runs of a population network: :func:`simulate_populations` (the spikes)
+and :func:`run_population_network` (with its outputs: spikes, statistics,
+raster)."""
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .. import _checks
 from .analysis.population_stats import population_raster, population_statistics
-from .population_record import simulate_populations
+from .recording import SpikeRecord
+from .spike_words import words_to_pairs
 
-__all__ = ["run_population_network"]
+__all__ = ["simulate_populations", "run_population_network"]
+
+
+def simulate_populations(net, duration_ms: float, progress_bar: bool = True, stim=None,
+                         runner=None, method: str = "kernel", devices=None) -> SpikeRecord:
+    """Run ``net`` for ``duration_ms`` from its current state.
+
+    Args:
+        net: a :class:`~multiarea.spiking.populations.PopulationNetwork`.
+        duration_ms: model time (ms), at least one step.
+        progress_bar: show a tqdm bar over the chunks.
+        stim: per-step currents, see ``PopulationKernelRunner`` (kernel and sharded).
+        runner: an existing runner of ``net`` to reuse.
+        method: ``"kernel"`` (the whole-step kernel), ``"sharded"`` (the
+            kernel on each of ``devices``, populations split over them:
+            ``PopulationShardedRunner``; the network's Variables hold the
+            state after the run) or ``"dsrunner"`` (``bp.DSRunner`` over the
+            pure-JAX reference step, for small networks); all give the same
+            spikes.
+        devices: with ``"sharded"``: an int (the first N of ``jax.devices()``),
+            devices, or a mesh.
+
+    Returns:
+        the :class:`~multiarea.spiking.recording.SpikeRecord` of the run (steps counted from its start).
+    """
+    from tqdm.auto import tqdm
+
+    from .runners.dsrunner import DSRunnerRunner
+    from .runners.population_kernel import PopulationKernelRunner
+    from .runners.population_sharded import PopulationShardedRunner
+
+    n_steps = int(round(_checks.positive_float("duration_ms", duration_ms) / net.dt))
+    if n_steps < 1:
+        raise ValueError(f"duration_ms must be at least one step (dt = {net.dt} ms), got {duration_ms}")
+    if method not in ("kernel", "sharded", "dsrunner"):
+        raise ValueError(f"method must be 'kernel', 'sharded' or 'dsrunner', got {method!r}")
+    if (devices is not None) != (method == "sharded"):
+        raise ValueError(f"devices go with method='sharded' (and it needs them), got method={method!r}, "
+                         f"devices={devices!r}")
+    if runner is None and method == "dsrunner":
+        if stim is not None:
+            raise ValueError("stim applies to method='kernel'; with 'dsrunner' set net.stim through DSRunner inputs")
+        runner = DSRunnerRunner(net)
+    elif runner is None and method == "sharded":
+        runner = PopulationShardedRunner(net, devices, stim=stim)
+    elif runner is None:
+        runner = PopulationKernelRunner(net, stim=stim)
+    word_neurons = runner.word_neurons
+    steps, neurons = [], []
+    done = 0
+    with tqdm(total=n_steps, unit="step", disable=not progress_bar) as bar:
+        while done < n_steps:
+            k = n_steps - done if runner.steps_per_call is None else min(runner.steps_per_call, n_steps - done)
+            s, n = words_to_pairs(runner.run(k), word_neurons, done)
+            steps.append(s)
+            neurons.append(n)
+            done += k
+            bar.update(k)
+    if isinstance(runner, PopulationShardedRunner):
+        runner.store()
+    return SpikeRecord(np.concatenate(steps), np.concatenate(neurons), n_steps, net.dt,
+                       tuple(p.key for p in net.populations), net.first.copy(),
+                       np.array([p.size for p in net.populations], np.int64))
+
+
 
 
 def run_population_network(net, out, duration_ms: float, transient_ms: float = 0.0,
                            raster_fraction: float = 0.025, progress_bar: bool = True, devices=None) -> dict:
     """Simulate ``transient_ms + duration_ms`` on the whole-step kernel (on
     ``devices``, populations split over them, if given) and write,
-    into folder ``out``, ``spikes.npz`` (every spike, ``PopulationRecord``),
+    into folder ``out``, ``spikes.npz`` (every spike, a ``SpikeRecord``),
     ``population_stats.csv`` (``population_statistics`` over the last
     ``duration_ms``) and ``raster.png`` (``raster_fraction`` of each population
     over the last 200 ms at most).

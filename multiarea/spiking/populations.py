@@ -597,7 +597,7 @@ class PopulationNetwork(bp.DynamicalSystem):
         return spike
 
     def synaptic_events(self, record) -> float:
-        """Synaptic events the spikes of ``record`` (a ``PopulationRecord`` of
+        """Synaptic events the spikes of ``record`` (a ``SpikeRecord`` of
         this network) caused: each spike times the synapses per pre neuron of
         every projection from its population (mean over pre neurons, or the
         expectation for ``FixedProbability``)."""

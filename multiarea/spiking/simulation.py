@@ -91,8 +91,8 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
             parts.append(words_to_pairs(runner.run(n), runner.word_neurons, first, mask))
             bar.set_postfix_str(f"{n / (time.perf_counter() - tic):.0f} steps/s", refresh=False)
             bar.update(round(n * net.dt, 6))
-        chunk = SpikeRecord(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-                            n_steps=done + n_chunk, **meta)
+        chunk = SpikeRecord.from_ei(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                                    n_steps=done + n_chunk, **meta)
         if out_dir is not None:
             chunk.save(out_dir / f"spikes_{done // per_chunk:05d}.npz")
         else:
@@ -103,4 +103,4 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
     runner.store()
     if out_dir is not None:
         steps, neurons = [np.zeros(0, np.int32)], [np.zeros(0, np.int32)]
-    return SpikeRecord(np.concatenate(steps), np.concatenate(neurons), total, **meta)
+    return SpikeRecord.from_ei(np.concatenate(steps), np.concatenate(neurons), total, **meta)

@@ -23,8 +23,8 @@ Submodules (every public name is re-exported here):
   (matplotlib is imported only when a plot is drawn);
 * :mod:`.population_stats`: :func:`population_distributions` /
   :func:`population_statistics` (rate, ISI CV, correlation per population) and :func:`population_raster`, for the
-  :class:`~multiarea.spiking.population_record.PopulationRecord` of any
-  population network;
+  :class:`~multiarea.spiking.recording.SpikeRecord` of any population
+  network;
 * :mod:`._common`: the argument checks and time conversions they share.
 """
 from .population_stats import (CORR_BIN_MS, CORR_SAMPLE, population_distributions, population_raster,

@@ -11,15 +11,11 @@ from ... import _checks
 from ..recording import SpikeRecord
 
 
-def _population_size(record: SpikeRecord, population: str) -> int:
-    """Neurons per area of ``population``; rejects unknown or empty populations."""
-    if population not in ("E", "I"):
-        raise ValueError(f"population must be 'E' or 'I', got {population!r}")
-    size = record.n_E if population == "E" else record.n_I
-    if size < 1:
-        raise ValueError(f"population {population!r} has no neurons in this record "
-                         f"(n_{population} = {size})")
-    return size
+def _population_size(record: SpikeRecord, population: str) -> np.ndarray:
+    """``(n_areas,)`` float neurons of ``population`` in each area, NaN where
+    an area has none (its rates are NaN); rejects unknown populations."""
+    sizes = record.population_sizes(population)
+    return np.where(sizes > 0, sizes, np.nan)
 
 
 def _to_steps(name: str, value_ms, dt: float) -> int:

@@ -82,14 +82,14 @@ def raster_plot(record: SpikeRecord, population: str = "E", ax=None, path=None,
     size = _population_size(record, population)
     order = _area_order(len(record.area_names), order)
     first, last = _interval(record, 0.0 if start_ms is None else start_ms, stop_ms)
-    shown = size if max_neurons_per_area is None else min(
+    shown = size if max_neurons_per_area is None else np.minimum(
         size, _checks.positive_int("max_neurons_per_area", max_neurons_per_area))
     band = np.full(len(record.area_names), -1)
     band[order] = np.arange(order.size)
     steps, area, index = record.population(population)
-    keep = (steps >= first) & (steps < last) & (index < shown) & (band[area] >= 0)
+    keep = (steps >= first) & (steps < last) & (index < shown[area]) & (band[area] >= 0)
     fig, ax = _axes(ax, (8, max(3.0, 0.22 * order.size)))
-    ax.plot(steps[keep] * record.dt, band[area[keep]] + index[keep] / shown,
+    ax.plot(steps[keep] * record.dt, band[area[keep]] + index[keep] / shown[area[keep]],
             ",k" if markersize < 1 else ".k", markersize=markersize, rasterized=True)
     for k in range(order.size + 1):
         ax.axhline(k, color="0.7", lw=0.4)

@@ -1,4 +1,4 @@
-"""Per-population statistics and rasters of a :class:`PopulationRecord`.
+"""Per-population statistics and rasters of a :class:`~multiarea.spiking.recording.SpikeRecord`.
 
 The statistics are those of the published simulator comparisons on the
 cortical microcircuit (the reference implementation's analysis,
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _checks
-from ..population_record import PopulationRecord
+from ..recording import SpikeRecord
 
 __all__ = ["population_distributions", "population_statistics", "population_raster", "CORR_BIN_MS",
            "CORR_SAMPLE"]
@@ -26,7 +26,7 @@ CORR_BIN_MS = 2.0  #: bin width of the spike-count correlations (ms)
 CORR_SAMPLE = 250  #: neurons per population whose pairs are correlated
 
 
-def _interval(record: PopulationRecord, start_ms, stop_ms) -> tuple[float, float]:
+def _interval(record: SpikeRecord, start_ms, stop_ms) -> tuple[float, float]:
     stop_ms = record.duration_ms if stop_ms is None else _checks.finite_float("stop_ms", stop_ms)
     start_ms = _checks.nonnegative_float("start_ms", start_ms)
     if not start_ms < stop_ms <= record.duration_ms + 1e-9:
@@ -35,7 +35,7 @@ def _interval(record: PopulationRecord, start_ms, stop_ms) -> tuple[float, float
     return start_ms, stop_ms
 
 
-def population_distributions(record: PopulationRecord, start_ms: float = 0.0, stop_ms: float | None = None,
+def population_distributions(record: SpikeRecord, start_ms: float = 0.0, stop_ms: float | None = None,
                              bin_ms: float = CORR_BIN_MS, sample: int = CORR_SAMPLE, seed: int = 12345) -> dict:
     """Per-neuron rates, ISI CVs and pairwise correlations of every population
     (what simulator comparisons on the microcircuit hold side by side, e.g. by
@@ -59,7 +59,7 @@ def population_distributions(record: PopulationRecord, start_ms: float = 0.0, st
     edges = np.arange(start_ms, stop_ms + 1e-9, bin_ms)
     out = {}
     for key, size in zip(record.keys, record.sizes):
-        times, local = record.population(key)
+        times, local = record.spikes(key)
         keep = (times >= start_ms) & (times < stop_ms)
         times, local = times[keep], local[keep]
         counts = np.bincount(local, minlength=size)
@@ -87,7 +87,7 @@ def population_distributions(record: PopulationRecord, start_ms: float = 0.0, st
     return out
 
 
-def population_statistics(record: PopulationRecord, start_ms: float = 0.0, stop_ms: float | None = None,
+def population_statistics(record: SpikeRecord, start_ms: float = 0.0, stop_ms: float | None = None,
                           bin_ms: float = CORR_BIN_MS, sample: int = CORR_SAMPLE, seed: int = 12345):
     """Mean rate, ISI CV and spike-count correlation of every population (the
     means of :func:`population_distributions`, same arguments).
@@ -108,7 +108,7 @@ def population_statistics(record: PopulationRecord, start_ms: float = 0.0, stop_
     return pd.DataFrame(rows, columns=["area", "population", "n", "rate_hz", "cv_isi", "corr"])
 
 
-def population_raster(record: PopulationRecord, path=None, start_ms: float = 0.0, stop_ms: float | None = None,
+def population_raster(record: SpikeRecord, path=None, start_ms: float = 0.0, stop_ms: float | None = None,
                       fraction: float = 0.025, seed: int = 0, ax=None, excitatory=None):
     """Raster of a random ``fraction`` of each population, populations stacked
     top to bottom in network order (as Potjans & Diesmann 2014, Fig. 6 draw it);
@@ -131,7 +131,7 @@ def population_raster(record: PopulationRecord, path=None, start_ms: float = 0.0
     row, ticks = 0, []
     for key, size in zip(record.keys, record.sizes):
         shown = np.sort(rng.choice(size, max(1, int(round(fraction * size))), replace=False))
-        times, local = record.population(key)
+        times, local = record.spikes(key)
         keep = (times >= start_ms) & (times < stop_ms) & np.isin(local, shown)
         y = row + shown.size - 1 - np.searchsorted(shown, local[keep])
         is_exc = key.endswith("E") if excitatory is None else key in excitatory

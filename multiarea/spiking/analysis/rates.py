@@ -51,7 +51,7 @@ def population_rate(record: SpikeRecord, population: str = "E", window_ms: float
                                  np.cumsum(spike_counts(record, population), axis=1)], axis=1)
     starts = np.arange(0, record.n_steps - window + 1, shift)
     in_window = cumulative[:, starts + window] - cumulative[:, starts]
-    rates = in_window / (size * window * record.dt * 1e-3)
+    rates = in_window / (size[:, None] * window * record.dt * 1e-3)
     return (starts + window / 2) * record.dt, rates
 
 
