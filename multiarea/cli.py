@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "parse_seeds"]
+__all__ = ["main", "parse_seeds", "parse_raster_neurons"]
 
 RATE_WINDOW_MS = 10.0
 _REEXEC = "MULTIAREA_CLI_REEXEC"  #: set in a command re-run with more host devices
@@ -38,6 +38,19 @@ def parse_seeds(text: str) -> list[int]:
     if len(set(seeds)) != len(seeds):
         raise argparse.ArgumentTypeError(f"seeds must not repeat, got {text!r}")
     return seeds
+
+
+def parse_raster_neurons(text: str):
+    """``--raster-neurons``: an int >= 1 or ``"all"``."""
+    if text == "all":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an int >= 1 or 'all', got {text!r}")
+    return value
 
 
 def _overrides(args) -> dict:
@@ -75,7 +88,7 @@ def _run_microcircuit(args) -> int:
           f"{duration:g} ms, seed {seed}")
     result = experiments.run_microcircuit(out, scale=args.scale, background=background, duration_ms=duration,
                                           transient_ms=args.transient, seed=seed, progress_bar=not args.quiet,
-                                          devices=args.devices)
+                                          devices=args.devices, raster_neurons=args.raster_neurons)
     model_s = (args.transient + duration) * 1e-3
     print(f"{result['num_neurons']} neurons, {result['num_synapses']} synapses; built in {result['build_s']:.1f} s, "
           f"simulated in {result['simulate_s']:.1f} s (real-time factor {result['simulate_s'] / model_s:.2f})")
@@ -141,8 +154,8 @@ def _run_population_file(args, path) -> int:
         import jax
 
         print(f"populations split over {args.devices} devices: {jax.devices()[:args.devices]}")
-    result = run_population_network(net, out, duration, args.transient, progress_bar=not args.quiet,
-                                    devices=args.devices)
+    result = run_population_network(net, out, duration, args.transient, raster_neurons=args.raster_neurons,
+                                    progress_bar=not args.quiet, devices=args.devices)
     print(f"simulated in {result['simulate_s']:.1f} s")
     print(result["stats"].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print("wrote " + ", ".join(str(p) for p in result["paths"]))
@@ -184,8 +197,8 @@ def _run(args) -> int:
                       progress_bar=not args.quiet, chunk_ms=100.0, devices=args.devices)
     elapsed = time.perf_counter() - start
     written = [record.save(out / "spikes.npz")]
-    raster_path = out / "raster_E.png"
-    analysis.raster_plot(record, "E", path=raster_path)
+    raster_path = out / "raster.png"
+    analysis.raster_figure(record, neurons=args.raster_neurons, path=raster_path)
     written.append(raster_path)
     start_ms, window_ms, step_ms = _rate_windows(model.duration_ms, model.dt)
     table = analysis.rate_table(record, "E", window_ms=window_ms, step_ms=step_ms, start_ms=start_ms)
@@ -344,6 +357,9 @@ def main(argv=None) -> int:
                      help="split the areas (populations, for population files) over N devices (jax.sharding; "
                           "same spikes as one device); "
                           "on a CPU-only machine N host devices are made")
+    run.add_argument("--raster-neurons", type=parse_raster_neurons, default=None, metavar="N|all",
+                     help="neurons drawn per area and population in raster.png, the same ones every run "
+                          "(default 100; potjans2014: 2.5 %% of each population, as the paper)")
     figure = sub.add_parser("figure", help="write a panel of Joglekar et al. 2018: spiking model (5B 5C 5E 6A "
                                            "6B 6D) or rate model (propagation timecourses variants eigen fit all)")
     _add_common(figure)

@@ -211,8 +211,8 @@ def test_errors_name_the_parameter():
         analysis.baseline(rec, 0.0, 40.0, population="X")
     with pytest.raises(ValueError, match="population"):
         analysis.peak_rate(rec, population="e")
-    with pytest.raises(ValueError, match="population"):
-        analysis.raster_plot(rec, population="X")
+    with pytest.raises(ValueError, match="unknown population 'X'"):
+        analysis.raster_plot(rec, populations=("X",))
     with pytest.raises(ValueError, match="window_ms = 50.0 is longer than the recording"):
         analysis.peak_rate(rec, window_ms=50.0)
     with pytest.raises(ValueError, match="window_ms must be > 0"):
@@ -265,19 +265,20 @@ def _labels(ticks):
 
 def test_raster_plot_order_window_and_subsampling(tmp_path):
     rec = _step_response()
-    fig = analysis.raster_plot(rec, order=[2, 0, 3, 1], start_ms=250.0, stop_ms=350.0,
-                               max_neurons_per_area=3, path=tmp_path / "raster.png")
+    fig = analysis.raster_plot(rec, populations=("E",), order=[2, 0, 3, 1], start_ms=250.0, stop_ms=350.0,
+                               neurons=3, path=tmp_path / "raster.png")
     ax = fig.axes[0]
     assert _labels(ax.get_yticklabels()) == ["C", "A", "D", "B"]
     assert ax.get_xlim() == (250.0, 350.0)
-    x, y = ax.lines[0].get_data()
-    assert x.min() >= 250.0 and x.max() < 350.0
+    (x_e, y_e), (x_i, _) = (line.get_data() for line in ax.lines[:2])
+    assert x_i.size == 0 and x_e.min() >= 250.0 and x_e.max() < 350.0
+    chosen = analysis.raster_selection(rec, neurons=3)
     steps, area, index = rec.population("E")
-    keep = (steps >= 250) & (steps < 350) & (index < 3)
-    assert x.size == keep.sum()
+    drawn = np.array([i in chosen[f"{rec.area_names[a]}/E"] for a, i in zip(area, index)])
+    keep = (steps >= 250) & (steps < 350) & drawn
+    assert x_e.size == keep.sum() > 0
     band_of_area = {2: 0, 0: 1, 3: 2, 1: 3}
-    np.testing.assert_allclose(np.sort(np.floor(y)),
-                               np.sort([band_of_area[a] for a in area[keep]]))
+    np.testing.assert_allclose(np.sort(np.floor(y_e)), np.sort([band_of_area[a] for a in area[keep]]))
     assert (tmp_path / "raster.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # a subset of areas, drawn into a given axes
     fig, given = plt.subplots()
@@ -289,8 +290,43 @@ def test_raster_plot_order_window_and_subsampling(tmp_path):
         analysis.raster_plot(rec, order=[4])
     with pytest.raises(TypeError, match="order"):
         analysis.raster_plot(rec, order=["A"])
-    with pytest.raises(ValueError, match="max_neurons_per_area"):
-        analysis.raster_plot(rec, max_neurons_per_area=0)
+
+
+def test_raster_selection_is_a_seeded_subsample_of_every_population():
+    rec = _step_response()                                       # 4 areas x (E 10, I 2)
+    chosen = analysis.raster_selection(rec, neurons=3, seed=7)
+    assert list(chosen) == list(rec.keys)
+    for key, size in zip(rec.keys, rec.sizes):
+        assert chosen[key].size == min(3, size) and np.all(np.diff(chosen[key]) > 0) and chosen[key].max() < size
+    again = analysis.raster_selection(rec, neurons=3, seed=7)
+    assert all(np.array_equal(chosen[k], again[k]) for k in rec.keys)          # the same neurons every run
+    other = analysis.raster_selection(rec, neurons=3, seed=8)
+    assert any(not np.array_equal(chosen[k], other[k]) for k in rec.keys)
+    assert all(analysis.raster_selection(rec, neurons="all")[k].size == n for k, n in zip(rec.keys, rec.sizes))
+    assert analysis.raster_selection(rec)["A/E"].size == 10                    # RASTER_NEURONS > 10: all
+    assert analysis.raster_selection(rec, fraction=0.25)["A/E"].size == 2       # round(2.5), at least one
+    assert analysis.raster_selection(rec, fraction=0.01)["A/I"].size == 1
+    with pytest.raises(ValueError, match="neurons or fraction, not both"):
+        analysis.raster_selection(rec, neurons=3, fraction=0.5)
+    with pytest.raises(ValueError, match="neurons must be > 0|neurons must be an int >= 1"):
+        analysis.raster_selection(rec, neurons=0)
+    with pytest.raises(ValueError, match="'some'"):
+        analysis.raster_selection(rec, neurons="some")
+    with pytest.raises(ValueError, match="fraction must be in"):
+        analysis.raster_selection(rec, fraction=1.5)
+
+
+def test_raster_figure_draws_every_population_in_colour_beside_the_rates(tmp_path):
+    rec = _step_response()
+    fig = analysis.raster_figure(rec, neurons=5, order=[3, 2, 1, 0], path=tmp_path / "both.png")
+    raster, heat = fig.axes[:2]
+    assert _labels(raster.get_yticklabels()) == ["D", "C", "B", "A"]
+    assert _labels(heat.get_yticklabels()) == ["D", "C", "B", "A"]
+    colours = [line.get_color() for line in raster.lines[:2]]
+    assert colours == ["k", "tab:red"]
+    assert [t.get_text() for t in raster.get_legend().get_texts()] == ["excitatory", "inhibitory"]
+    assert heat.images[0].get_array().shape[0] == 4
+    assert (tmp_path / "both.png").stat().st_size > 5000
 
 
 def test_rate_heatmap(tmp_path):

@@ -23,7 +23,7 @@ def test_run_writes_spikes_rates_and_raster(tmp_path, capsys):
     assert [r["area"] for r in rows] == ["V1", "V2"]
     table = ma.analysis.rate_table(record, start_ms=20.0)
     np.testing.assert_allclose([float(r["mean_rate_hz"]) for r in rows], table["mean_rate_hz"], atol=1e-3)
-    assert (tmp_path / "raster_E.png").stat().st_size > 5000
+    assert (tmp_path / "raster.png").stat().st_size > 5000
 
 
 def test_bad_regime_exits_with_message(tmp_path, capsys):
@@ -37,7 +37,7 @@ def test_short_run_writes_every_output_with_a_shorter_window(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "from 3.4 ms on (6.6 ms window every 0.1 ms)" in out    # no 10 ms window fits
     assert "return to baseline not judged" in out
-    for name in ("spikes.npz", "rates_E.csv", "raster_E.png"):
+    for name in ("spikes.npz", "rates_E.csv", "raster.png"):
         assert (tmp_path / name).is_file()
 
 

@@ -248,10 +248,9 @@ def make_figure(panel: str, out_dir, conditions: dict | None = None, progress_ba
         for run in runs:
             suffix = f"_seed{run.model.params['seed']}" if isinstance(first, ConditionSeeds) else ""
             path = out / f"fig{panel}_{regimes[0]}_raster{suffix}.png"
-            analysis.raster_plot(run.record, order=_hierarchy_order(first), path=path,
-                                 start_ms=max(0.0, start - 100.0),
-                                 stop_ms=min(run.model.duration_ms, stop + 50.0),
-                                 max_neurons_per_area=400)
+            analysis.raster_plot(run.record, populations=("E",), neurons=400, order=_hierarchy_order(first),
+                                 start_ms=max(0.0, start - 100.0), stop_ms=min(run.model.duration_ms, stop + 50.0),
+                                 path=path)
             written.append(path)
         return written
 

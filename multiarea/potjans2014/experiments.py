@@ -31,12 +31,13 @@ def reference_rates():
 
 def run_microcircuit(out, *, scale: float = 1.0, background: str = "poisson",
                      duration_ms: float = DEFAULT_DURATION_MS, transient_ms: float = DEFAULT_TRANSIENT_MS,
-                     seed: int = 55, progress_bar: bool = True, devices=None) -> dict:
+                     seed: int = 55, progress_bar: bool = True, devices=None, raster_neurons=None) -> dict:
     """Simulate ``transient_ms + duration_ms`` (on ``devices``, populations
     split over them, if given: the same spikes) and write, into folder ``out``,
     ``spikes.npz`` (all spikes, :class:`~multiarea.spiking.recording.SpikeRecord`), ``raster.png`` (2.5 %
     of each population at full scale, as the paper draws it, ``0.025 / scale``
-    of a scaled network, over the last 200 ms) and ``population_stats.csv``
+    of a scaled network, or ``raster_neurons`` per population if given: an
+    int or ``"all"``; over the last 200 ms) and ``population_stats.csv``
     (:func:`population_statistics` over the analysed interval).
 
     Returns:
@@ -46,7 +47,8 @@ def run_microcircuit(out, *, scale: float = 1.0, background: str = "poisson",
     start = time.perf_counter()
     net = build_network(scale, background, seed)
     build_s = time.perf_counter() - start
-    result = run_population_network(net, out, duration_ms, transient_ms, raster_fraction=min(1.0, 0.025 / scale),
+    fraction = min(1.0, 0.025 / scale) if raster_neurons is None else None
+    result = run_population_network(net, out, duration_ms, transient_ms, raster_neurons, fraction,
                                     progress_bar=progress_bar, devices=devices)
     return dict(stats=result["stats"], paths=result["paths"], build_s=build_s, simulate_s=result["simulate_s"],
                 num_neurons=net.num, num_synapses=int(sum(np.sum(s.counts) for s in net.specs)))

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import _checks
-from .analysis.population_stats import population_raster, population_statistics
+from .analysis.plots import raster_figure, raster_plot
+from .analysis.population_stats import population_statistics
 from .recording import SpikeRecord
 from .spike_words import words_to_pairs
 
@@ -80,14 +81,17 @@ def simulate_populations(net, duration_ms: float, progress_bar: bool = True, sti
 
 
 
-def run_population_network(net, out, duration_ms: float, transient_ms: float = 0.0,
-                           raster_fraction: float = 0.025, progress_bar: bool = True, devices=None) -> dict:
+def run_population_network(net, out, duration_ms: float, transient_ms: float = 0.0, raster_neurons=None,
+                           raster_fraction: float | None = None, progress_bar: bool = True, devices=None) -> dict:
     """Simulate ``transient_ms + duration_ms`` on the whole-step kernel (on
     ``devices``, populations split over them, if given) and write,
     into folder ``out``, ``spikes.npz`` (every spike, a ``SpikeRecord``),
     ``population_stats.csv`` (``population_statistics`` over the last
-    ``duration_ms``) and ``raster.png`` (``raster_fraction`` of each population
-    over the last 200 ms at most).
+    ``duration_ms``) and ``raster.png``: a subsample of each population
+    (``raster_neurons`` per population, an int or ``"all"``, default
+    ``RASTER_NEURONS``, or ``raster_fraction`` of each: ``raster_selection``),
+    for one area over the last 200 ms at most, for several areas over the
+    whole run beside a heatmap of the first population's rate (``raster_figure``).
 
     Returns:
         dict with ``stats`` (DataFrame), ``record``, ``paths``, ``simulate_s``.
@@ -102,7 +106,10 @@ def run_population_network(net, out, duration_ms: float, transient_ms: float = 0
     stats = population_statistics(record, start_ms=transient_ms)
     paths = [record.save(out / "spikes.npz"), out / "population_stats.csv", out / "raster.png"]
     stats.to_csv(paths[1], index=False, float_format="%.6g")
-    end = record.duration_ms
-    population_raster(record, paths[2], start_ms=max(transient_ms, end - 200.0), stop_ms=end,
-                      fraction=raster_fraction, excitatory=net.excitatory_populations())
+    end, excitatory = record.duration_ms, net.excitatory_populations()
+    if len(record.area_names) == 1:
+        raster_plot(record, neurons=raster_neurons, fraction=raster_fraction, start_ms=max(transient_ms, end - 200.0),
+                    excitatory=excitatory, path=paths[2])
+    else:
+        raster_figure(record, neurons=raster_neurons, fraction=raster_fraction, excitatory=excitatory, path=paths[2])
     return dict(stats=stats, record=record, paths=paths, simulate_s=simulate_s)

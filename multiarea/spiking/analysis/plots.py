@@ -9,14 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _checks
-from ..recording import SpikeRecord
-from ._common import _interval, _per_area, _population_size, _to_steps
+from ..recording import SpikeRecord, split_key
+from ._common import _interval, _per_area, _to_steps
 from .rates import population_rate
 
-__all__ = ["LOG_FLOOR_HZ", "raster_plot", "rate_heatmap", "peak_rate_plot", "latency_plot"]
+__all__ = ["LOG_FLOOR_HZ", "RASTER_NEURONS", "raster_selection", "raster_plot", "raster_figure", "rate_heatmap",
+           "peak_rate_plot", "latency_plot"]
 
 #: Smallest rate (Hz) shown on logarithmic rate axes; lower rates (e.g. 0) are drawn at it.
 LOG_FLOOR_HZ = 0.1
+#: neurons a raster draws per area and population by default
+RASTER_NEURONS = 100
 
 
 def _area_order(n_areas: int, order) -> np.ndarray:
@@ -64,40 +67,136 @@ def _area_yticks(ax, names, order: np.ndarray):
     ax.set_yticks(np.arange(order.size) + 0.5, [names[k] for k in order], fontsize=7)
 
 
-def raster_plot(record: SpikeRecord, population: str = "E", ax=None, path=None,
-                markersize: float = 0.5, order=None, start_ms: float | None = None,
-                stop_ms: float | None = None, max_neurons_per_area: int | None = None):
-    """Raster of one population, one band per area (labelled), time in ms.
+def raster_selection(record: SpikeRecord, neurons=None, fraction: float | None = None,
+                     seed: int = 0) -> dict[str, np.ndarray]:
+    """The neurons a raster draws: population key -> sorted local indices.
 
     Args:
+        neurons: per area and population: an int ``N`` (``N`` neurons drawn at
+            random, all of a smaller population), ``"all"``, or None
+            (:data:`RASTER_NEURONS`, unless ``fraction`` is given).
+        fraction: instead of ``neurons``: this fraction (in (0, 1]) of each
+            population, at least one neuron (as Potjans & Diesmann 2014 draw 2.5 %).
+        seed: the same seed picks the same neurons in every run of a network.
+
+    Raises:
+        ValueError: ``neurons`` and ``fraction`` both given, ``neurons`` < 1 or
+            ``fraction`` outside (0, 1].
+    """
+    if neurons is not None and fraction is not None:
+        raise ValueError(f"give neurons or fraction, not both (got neurons={neurons!r}, fraction={fraction!r})")
+    if fraction is not None:
+        fraction = _checks.positive_float("fraction", fraction)
+        if fraction > 1:
+            raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    elif neurons is None:
+        neurons = RASTER_NEURONS
+    elif neurons != "all":
+        if isinstance(neurons, str):
+            raise ValueError(f"neurons must be an int >= 1 or 'all', got {neurons!r}")
+        neurons = _checks.positive_int("neurons", neurons)
+    rng = np.random.default_rng(_checks.seed_int("seed", seed))
+    chosen = {}
+    for key, size in zip(record.keys, record.sizes):
+        size = int(size)
+        n = size if neurons == "all" else (max(1, int(round(fraction * size))) if fraction is not None
+                                            else min(size, neurons))
+        chosen[key] = np.arange(size) if n == size else np.sort(rng.choice(size, n, replace=False))
+    return chosen
+
+
+def raster_plot(record: SpikeRecord, populations=None, neurons=None, fraction: float | None = None,
+                seed: int = 0, order=None, start_ms: float | None = None, stop_ms: float | None = None,
+                excitatory=None, markersize: float = 1.0, ax=None, path=None):
+    """Raster of a subsample of every population: one band per area
+    (labelled; bottom band first), the area's populations stacked top to
+    bottom in network order inside it, excitatory populations in black,
+    inhibitory ones in red.  A one-area record is labelled by population
+    (as Potjans & Diesmann 2014, Fig. 6).
+
+    Args:
+        populations: population names to draw (e.g. ``("E",)``); None: all.
+        neurons, fraction, seed: which neurons (:func:`raster_selection`;
+            default :data:`RASTER_NEURONS` per area and population, the same
+            ones in every run of the network).
         order: area indices, bottom band first (e.g. ``np.argsort(hierarchy)``);
-            a subset shows only those areas.  ``None``: network order.
+            a subset shows only those areas.  None: network order.
         start_ms, stop_ms: time window shown (default: the whole recording).
-        max_neurons_per_area: show only the first N neurons of each area
-            (keeps plots of large networks light); ``None`` shows all.
-        markersize: below 1 each spike is a pixel, else a dot of that size.
+        excitatory: keys of the excitatory populations (default: names ending in ``E``).
+        markersize: dot size (points).
 
     Returns the matplotlib Figure; saves it to ``path`` if given.
     """
-    size = _population_size(record, population)
-    order = _area_order(len(record.area_names), order)
+    names = record.population_names if populations is None else tuple(populations)
+    for name in names:
+        record.population_sizes(name)  # names an unknown population
+    areas = record.area_names
+    order = _area_order(len(areas), order)
     first, last = _interval(record, 0.0 if start_ms is None else start_ms, stop_ms)
-    shown = size if max_neurons_per_area is None else np.minimum(
-        size, _checks.positive_int("max_neurons_per_area", max_neurons_per_area))
-    band = np.full(len(record.area_names), -1)
+    chosen = raster_selection(record, neurons, fraction, seed)
+    band = np.full(len(areas), -1)
     band[order] = np.arange(order.size)
-    steps, area, index = record.population(population)
-    keep = (steps >= first) & (steps < last) & (index < shown[area]) & (band[area] >= 0)
+    y_of = np.full(record.n_neurons, np.nan)  # y of each drawn global neuron
+    exc_of = np.zeros(record.n_neurons, bool)
+    rows = {}  # area -> [(key, first row, rows)]
+    for key, first_neuron in zip(record.keys, record.first):
+        area, name = split_key(key)
+        if name in names and band[areas.index(area)] >= 0:
+            held = rows.setdefault(area, [])
+            held.append((key, sum(n for _, _, n in held), chosen[key].size))
+        exc_of[first_neuron:first_neuron + record.sizes[record.index(key)]] = (
+            name.endswith("E") if excitatory is None else key in excitatory)
+    ticks = []
+    for area, held in rows.items():
+        total, top = sum(n for _, _, n in held), band[areas.index(area)] + 1
+        for key, row0, n in held:
+            y_of[record.first[record.index(key)] + chosen[key]] = top - (row0 + np.arange(n) + 0.5) / total
+            ticks.append((top - (row0 + n / 2) / total, split_key(key)[1]))
+    in_window = (record.steps >= first) & (record.steps < last)
+    steps, who = record.steps[in_window], record.neurons[in_window]
+    y = y_of[who]
+    drawn = ~np.isnan(y)
     fig, ax = _axes(ax, (8, max(3.0, 0.22 * order.size)))
-    ax.plot(steps[keep] * record.dt, band[area[keep]] + index[keep] / shown[area[keep]],
-            ",k" if markersize < 1 else ".k", markersize=markersize, rasterized=True)
-    for k in range(order.size + 1):
-        ax.axhline(k, color="0.7", lw=0.4)
-    _area_yticks(ax, record.area_names, order)
+    for exc, color, label in ((True, "k", "excitatory"), (False, "tab:red", "inhibitory")):
+        keep = drawn & (exc_of[who] == exc)
+        ax.plot(steps[keep] * record.dt, y[keep], linestyle="none", marker=".", color=color,
+                markersize=markersize, markeredgewidth=0, rasterized=True, label=label)
+    if len(areas) == 1:
+        ax.set_yticks([t for t, _ in ticks], [n for _, n in ticks], fontsize=7)
+    else:
+        for k in range(order.size + 1):
+            ax.axhline(k, color="0.7", lw=0.4)
+        _area_yticks(ax, areas, order)
     ax.set_ylim(0, order.size)
     ax.set_xlim(first * record.dt, last * record.dt)
     ax.set_xlabel("time (ms)")
-    ax.set_ylabel(f"area ({population} neurons)")
+    shown = (f"{fraction:.1%} of each population" if fraction is not None else
+             "all neurons" if neurons == "all" else
+             f"{RASTER_NEURONS if neurons is None else neurons} neurons per area and population")
+    ax.set_title(f"{shown} ({', '.join(names)})", fontsize=9)
+    return _finish(fig, path)
+
+
+def raster_figure(record: SpikeRecord, populations=None, neurons=None, fraction: float | None = None,
+                  seed: int = 0, order=None, rate_population: str | None = None, window_ms: float = 10.0,
+                  step_ms: float = 1.0, log: bool = True, excitatory=None, path=None):
+    """A subsampled raster (:func:`raster_plot`) beside an areas x time
+    heatmap of ``rate_population``'s rate (:func:`rate_heatmap`, default the
+    record's first population, log colour scale), both with the same area
+    bands; what the CLI writes for a multi-area run.
+
+    Returns the matplotlib Figure; saves it to ``path`` if given.
+    """
+    import matplotlib.pyplot as plt
+
+    order = _area_order(len(record.area_names), order)
+    height = max(4.0, 0.22 * order.size)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, height), gridspec_kw=dict(width_ratios=(3, 2)))
+    raster_plot(record, populations, neurons, fraction, seed, order, excitatory=excitatory, ax=left)
+    left.legend(loc="upper right", fontsize=7, markerscale=6, framealpha=0.8)
+    rate_heatmap(record, record.population_names[0] if rate_population is None else rate_population,
+                 window_ms, step_ms, order, log=log, ax=right)
+    right.set_ylabel("")
     return _finish(fig, path)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from ... import _checks
 from ..recording import SpikeRecord
 
-__all__ = ["population_distributions", "population_statistics", "population_raster", "CORR_BIN_MS",
+__all__ = ["population_distributions", "population_statistics", "CORR_BIN_MS",
            "CORR_SAMPLE"]
 
 CORR_BIN_MS = 2.0  #: bin width of the spike-count correlations (ms)
@@ -106,45 +106,3 @@ def population_statistics(record: SpikeRecord, start_ms: float = 0.0, stop_ms: f
                          cv_isi=float(d["cv_isi"].mean()) if d["cv_isi"].size else np.nan,
                          corr=float(d["corr"].mean()) if d["corr"].size else np.nan))
     return pd.DataFrame(rows, columns=["area", "population", "n", "rate_hz", "cv_isi", "corr"])
-
-
-def population_raster(record: SpikeRecord, path=None, start_ms: float = 0.0, stop_ms: float | None = None,
-                      fraction: float = 0.025, seed: int = 0, ax=None, excitatory=None):
-    """Raster of a random ``fraction`` of each population, populations stacked
-    top to bottom in network order (as Potjans & Diesmann 2014, Fig. 6 draw it);
-    excitatory populations in black, inhibitory ones in red.
-
-    Args:
-        excitatory: the keys of the excitatory populations (default: those
-            whose names end in ``E``).
-
-    Returns:
-        the matplotlib Figure (saved to ``path`` if given).
-    """
-    import matplotlib.pyplot as plt
-
-    start_ms, stop_ms = _interval(record, start_ms, stop_ms)
-    if not 0 < fraction <= 1:
-        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
-    rng = np.random.default_rng(_checks.seed_int("seed", seed))
-    fig, ax = (plt.subplots(figsize=(7, 6)) if ax is None else (ax.figure, ax))
-    row, ticks = 0, []
-    for key, size in zip(record.keys, record.sizes):
-        shown = np.sort(rng.choice(size, max(1, int(round(fraction * size))), replace=False))
-        times, local = record.spikes(key)
-        keep = (times >= start_ms) & (times < stop_ms) & np.isin(local, shown)
-        y = row + shown.size - 1 - np.searchsorted(shown, local[keep])
-        is_exc = key.endswith("E") if excitatory is None else key in excitatory
-        ax.plot(times[keep], -y, color="k" if is_exc else "tab:red", marker="|", markersize=2,
-                linestyle="none", rasterized=True)
-        ticks.append((-(row + shown.size / 2), key.rpartition("/")[2]))
-        row += shown.size
-    ax.set_yticks([t for t, _ in ticks], [n for _, n in ticks])
-    ax.set_xlim(start_ms, stop_ms)
-    ax.set_ylim(-row, 1)
-    ax.set_xlabel("time (ms)")
-    ax.set_title(f"{fraction:.1%} of each population")
-    if path is not None:
-        fig.savefig(path, dpi=150, bbox_inches="tight")
-        plt.close(fig)
-    return fig
