@@ -12,19 +12,20 @@ from .. import _checks
 from .analysis.plots import raster_figure, raster_plot
 from .analysis.population_stats import population_statistics
 from .recording import SpikeRecord
-from .spike_words import words_to_pairs
+from .simulation import open_run_folder, record_chunks
 
 __all__ = ["simulate_populations", "run_population_network"]
 
 
-def simulate_populations(net, duration_ms: float, progress_bar: bool = True, stim=None,
-                         runner=None, method: str = "kernel", devices=None) -> SpikeRecord:
+def simulate_populations(net, duration_ms: float, progress_bar: bool = True, stim=None, runner=None,
+                         method: str = "kernel", devices=None, chunk_ms: float | None = None, out_dir=None,
+                         resume: bool = False, arguments: dict | None = None) -> SpikeRecord:
     """Run ``net`` for ``duration_ms`` from its current state.
 
     Args:
         net: a :class:`~multiarea.spiking.populations.PopulationNetwork`.
         duration_ms: model time (ms), at least one step.
-        progress_bar: show a tqdm bar over the chunks.
+        progress_bar: show a tqdm bar (simulated ms).
         stim: per-step currents, see ``PopulationKernelRunner`` (kernel and sharded).
         runner: an existing runner of ``net`` to reuse.
         method: ``"kernel"`` (the whole-step kernel), ``"sharded"`` (the
@@ -35,12 +36,14 @@ def simulate_populations(net, duration_ms: float, progress_bar: bool = True, sti
             spikes.
         devices: with ``"sharded"``: an int (the first N of ``jax.devices()``),
             devices, or a mesh.
+        chunk_ms, out_dir, resume, arguments: as for :func:`~multiarea.simulate`:
+            chunks written to ``out_dir`` with checkpoints; ``resume`` goes on
+            from the last one (``net`` built as the run built it).
 
     Returns:
-        the :class:`~multiarea.spiking.recording.SpikeRecord` of the run (steps counted from its start).
+        the :class:`~multiarea.spiking.recording.SpikeRecord` of the run
+        (steps counted from its start; with ``out_dir`` the spikes are in the folder).
     """
-    from tqdm.auto import tqdm
-
     from .runners.dsrunner import DSRunnerRunner
     from .runners.population_kernel import PopulationKernelRunner
     from .runners.population_sharded import PopulationShardedRunner
@@ -48,11 +51,17 @@ def simulate_populations(net, duration_ms: float, progress_bar: bool = True, sti
     n_steps = int(round(_checks.positive_float("duration_ms", duration_ms) / net.dt))
     if n_steps < 1:
         raise ValueError(f"duration_ms must be at least one step (dt = {net.dt} ms), got {duration_ms}")
+    per_chunk = n_steps if chunk_ms is None else int(round(_checks.positive_float("chunk_ms", chunk_ms) / net.dt))
+    if per_chunk < 1:
+        raise ValueError(f"chunk_ms must be at least dt = {net.dt} ms, got {chunk_ms}")
     if method not in ("kernel", "sharded", "dsrunner"):
         raise ValueError(f"method must be 'kernel', 'sharded' or 'dsrunner', got {method!r}")
     if (devices is not None) != (method == "sharded"):
         raise ValueError(f"devices go with method='sharded' (and it needs them), got method={method!r}, "
                          f"devices={devices!r}")
+    if resume and runner is not None:
+        raise ValueError("resume makes its runner from the restored state: do not pass a runner")
+    folder, start = open_run_folder(net, out_dir, resume, arguments)
     if runner is None and method == "dsrunner":
         if stim is not None:
             raise ValueError("stim applies to method='kernel'; with 'dsrunner' set net.stim through DSRunner inputs")
@@ -61,24 +70,10 @@ def simulate_populations(net, duration_ms: float, progress_bar: bool = True, sti
         runner = PopulationShardedRunner(net, devices, stim=stim)
     elif runner is None:
         runner = PopulationKernelRunner(net, stim=stim)
-    word_neurons = runner.word_neurons
-    steps, neurons = [], []
-    done = 0
-    with tqdm(total=n_steps, unit="step", disable=not progress_bar) as bar:
-        while done < n_steps:
-            k = n_steps - done if runner.steps_per_call is None else min(runner.steps_per_call, n_steps - done)
-            s, n = words_to_pairs(runner.run(k), word_neurons, done)
-            steps.append(s)
-            neurons.append(n)
-            done += k
-            bar.update(k)
-    if isinstance(runner, PopulationShardedRunner):
-        runner.store()
-    return SpikeRecord(np.concatenate(steps), np.concatenate(neurons), n_steps, net.dt,
-                       tuple(p.key for p in net.populations), net.first.copy(),
-                       np.array([p.size for p in net.populations], np.int64))
-
-
+    keys, sizes = tuple(p.key for p in net.populations), np.array([p.size for p in net.populations], np.int64)
+    return record_chunks(net, runner, n_steps, per_chunk,
+                         lambda s, n, k: SpikeRecord(s, n, k, net.dt, keys, net.first.copy(), sizes),
+                         folder=folder, start=start, progress_bar=progress_bar)
 
 
 def run_population_network(net, out, duration_ms: float, transient_ms: float = 0.0, raster_neurons=None,

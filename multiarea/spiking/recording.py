@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._files import write_atomic
+
 __all__ = ["SpikeRecord", "recorded_mask", "split_key"]
 
 #: what :meth:`SpikeRecord.load` reads from an output folder: one file, or chunks
@@ -158,26 +160,33 @@ class SpikeRecord:
         return order[np.searchsorted(self.first[order], neurons, side="right") - 1]
 
     def save(self, path) -> Path:
-        """Write a compressed ``.npz`` (read back with :meth:`load`); returns the path."""
-        path = Path(path)
-        np.savez_compressed(path, steps=self.steps, neurons=self.neurons, n_steps=self.n_steps, dt=self.dt,
-                            keys=np.array(self.keys), first=self.first, sizes=self.sizes)
-        return path
+        """Write a compressed ``.npz`` (read back with :meth:`load`),
+        atomically (a crash leaves the old file or the whole new one);
+        returns the path."""
+        return write_atomic(path, lambda f: np.savez_compressed(
+            f, steps=self.steps, neurons=self.neurons, n_steps=self.n_steps, dt=self.dt, keys=np.array(self.keys),
+            first=self.first, sizes=self.sizes))
 
     @classmethod
     def load(cls, path) -> "SpikeRecord":
         """Read a record: a file written by :meth:`save`, or the output folder
         of a run (its ``spikes.npz``, or its chunks ``spikes_*.npz``
-        concatenated in order).
+        concatenated in order, checked against the folder's manifest if it
+        has one: ``multiarea.spiking.run_folder``).
 
         Raises:
             FileNotFoundError: nothing there (the message says what was looked for).
-            ValueError: a file that is not a spike record, or chunks of different networks.
+            ValueError: a file that is not a spike record, chunks of different
+                networks, or a chunk that does not match the manifest (named).
         """
         path = Path(path)
         if path.is_dir():
             if (path / RECORD_FILE).is_file():
                 return cls.load(path / RECORD_FILE)
+            from .run_folder import MANIFEST, RunFolder
+
+            if (path / MANIFEST).is_file():  # a run's folder: its chunks checked against the manifest
+                return RunFolder.read(path).record()
             files = sorted(path.glob(CHUNK_PATTERN))
             if not files:
                 raise FileNotFoundError(f"no spike record in folder {path}: looked for {RECORD_FILE} "
@@ -211,6 +220,40 @@ class SpikeRecord:
                 raise ValueError("chunks of different networks (keys, dt or sizes differ)")
         return cls(np.concatenate([c.steps for c in chunks]), np.concatenate([c.neurons for c in chunks]),
                    last.n_steps, last.dt, last.keys, last.first, last.sizes)
+
+    # Other formats (multiarea.spiking.export; the io extra: pip install "multiarea[io]")
+
+    def to_neo(self):
+        """A ``neo.Block``: one spike train (ms) per neuron that fired, a
+        ``neo.Group`` per population (:func:`~multiarea.spiking.export.to_neo`)."""
+        from .export import to_neo
+        return to_neo(self)
+
+    def to_nwb(self, path, **metadata) -> Path:
+        """Write an NWB file: a Units table (spike times in s), the layout and
+        ``metadata`` as JSON in its notes (:func:`~multiarea.spiking.export.to_nwb`);
+        returns the path."""
+        from .export import to_nwb
+        return to_nwb(self, path, **metadata)
+
+    @classmethod
+    def from_nwb(cls, path) -> "SpikeRecord":
+        """Read a file written by :meth:`to_nwb` (:func:`~multiarea.spiking.export.from_nwb`)."""
+        from .export import from_nwb
+        return from_nwb(path)
+
+    def to_sonata(self, path) -> Path:
+        """Write a SONATA spike file (:func:`~multiarea.spiking.export.to_sonata`);
+        returns the path."""
+        from .export import to_sonata
+        return to_sonata(self, path)
+
+    @classmethod
+    def from_sonata(cls, path, dt: float | None = None) -> "SpikeRecord":
+        """Read a SONATA spike file; ``dt`` (ms) is needed for files not written
+        by :meth:`to_sonata` (:func:`~multiarea.spiking.export.from_sonata`)."""
+        from .export import from_sonata
+        return from_sonata(path, dt)
 
 
 def recorded_mask(net, populations=("E", "I"), areas=None) -> np.ndarray | None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import jax
 import numpy as np
@@ -10,15 +9,17 @@ from tqdm.auto import tqdm
 
 from .inputs import run_steps
 from .recording import SpikeRecord, recorded_mask
+from .run_folder import RunFolder
 from .runners import make_runner
 from .spike_words import words_to_pairs
 
-__all__ = ["simulate"]
+__all__ = ["simulate", "record_chunks"]
 
 
 def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
              populations=("E", "I"), areas=None, chunk_ms: float | None = None,
-             out_dir=None, method: str = "auto", devices=None) -> SpikeRecord:
+             out_dir=None, method: str = "auto", devices=None, resume: bool = False,
+             arguments: dict | None = None) -> SpikeRecord:
     """Run a :class:`MultiAreaNetwork` and record spikes.
 
     The run is made by a runner (``multiarea.spiking.runners``), all with the
@@ -50,8 +51,16 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
             length (default: one chunk).
         out_dir: if given, each chunk's pairs are written to
             ``out_dir/spikes_<k>.npz`` as soon as it is done and not kept in
-            memory; read them back with :meth:`SpikeRecord.load` on the folder.
-            The returned record then holds no spikes (only the metadata).
+            memory, with a checkpoint of the network's state and a manifest
+            (``multiarea.spiking.run_folder``); read them back with
+            :meth:`SpikeRecord.load` on the folder.  The returned record then
+            holds no spikes (only the metadata).
+        resume: go on with the run in ``out_dir`` from its last checkpoint
+            (``net``, ``inputs`` and ``duration_ms`` as the run had them):
+            the chunks of the whole run are then the spikes of an
+            uninterrupted run.
+        arguments: JSON-able dict stored in the manifest (what the caller
+            needs to rebuild ``net`` to resume).
         method: ``"auto"``, ``"kernel"`` or ``"dsrunner"`` (see above).
         devices: None (one device), or the devices to split the areas over:
             an int N (the first N of ``jax.devices()``, across processes under
@@ -68,21 +77,54 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
     if per_chunk < 1:
         raise ValueError(f"chunk_ms must be at least dt = {net.dt} ms, got {chunk_ms}")
     mask = recorded_mask(net, populations, areas)
+    folder, start = open_run_folder(net, out_dir, resume, arguments)
     runner = make_runner(net, inputs, method, devices)
-    per_call = per_chunk if runner.steps_per_call is None else min(per_chunk, runner.steps_per_call)
-
     meta = dict(dt=net.dt, area_names=net.area_names, n_E=net.E.size[1], n_I=net.I.size[1])
-    if jax.process_index() != 0:
-        out_dir = None  # one writer: every process holds the same record
-    if out_dir is not None:
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for old in out_dir.glob("spikes_*.npz"):
-            old.unlink()
-    steps, neurons, done = [], [], 0
-    bar = tqdm(total=round(total * net.dt, 6), unit="ms", desc="simulating", disable=not progress_bar,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} ms "
-                          "[{elapsed}<{remaining}{postfix}]")
+    return record_chunks(net, runner, total, per_chunk, lambda s, n, k: SpikeRecord.from_ei(s, n, k, **meta),
+                         mask, folder, start, progress_bar)
+
+
+def open_run_folder(net, out_dir, resume: bool, arguments: dict | None = None):
+    """``(folder, start)``: the :class:`RunFolder` a run writes (process 0
+    only: every process holds the same record; None without ``out_dir``) and
+    the step it starts from: 0, or with ``resume`` the checkpoint's step,
+    whose state is loaded into ``net`` on every process (make the runner
+    after this)."""
+    if out_dir is None:
+        if resume:
+            raise ValueError("resume=True needs the out_dir of the run to resume")
+        return None, 0
+    writer = jax.process_index() == 0
+    if not resume:
+        return (RunFolder.create(out_dir, arguments) if writer else None), 0
+    folder = RunFolder.open(out_dir, clean=writer)
+    return (folder if writer else None), folder.restore(net)
+
+
+def record_chunks(net, runner, total: int, per_chunk: int, make_record, mask=None, folder=None, start: int = 0,
+                  progress_bar: bool = True) -> SpikeRecord:
+    """Run ``runner`` from step ``start`` to step ``total`` of a run in chunks
+    of ``per_chunk`` steps and record the spikes.
+
+    Each call's words become (step, neuron) pairs at once (``mask``: the
+    neurons kept).  With a :class:`RunFolder` each chunk goes to disk with a
+    checkpoint of ``net`` (after ``runner.store()``).
+
+    Args:
+        make_record: ``(steps, neurons, n_steps) -> SpikeRecord`` of this network.
+
+    Returns:
+        the record of the steps run (without a folder), or one with no spikes
+        and the layout (with a folder: the spikes are in its chunks).
+    """
+    done = start
+    if done > total:
+        raise ValueError(f"the run to resume is at step {done}, past its end ({total})")
+    steps, neurons = [], []
+    per_call = per_chunk if runner.steps_per_call is None else min(per_chunk, runner.steps_per_call)
+    bar = tqdm(total=round(total * net.dt, 6), initial=round(done * net.dt, 6), unit="ms", desc="simulating",
+               disable=not progress_bar,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} ms [{elapsed}<{remaining}{postfix}]")
     while done < total:
         n_chunk, parts = min(per_chunk, total - done), []
         for first in range(done, done + n_chunk, per_call):
@@ -91,16 +133,17 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
             parts.append(words_to_pairs(runner.run(n), runner.word_neurons, first, mask))
             bar.set_postfix_str(f"{n / (time.perf_counter() - tic):.0f} steps/s", refresh=False)
             bar.update(round(n * net.dt, 6))
-        chunk = SpikeRecord.from_ei(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-                                    n_steps=done + n_chunk, **meta)
-        if out_dir is not None:
-            chunk.save(out_dir / f"spikes_{done // per_chunk:05d}.npz")
+        chunk = make_record(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                            done + n_chunk)
+        done += n_chunk
+        if folder is not None:
+            runner.store()
+            folder.add_chunk(chunk, net)
         else:
             steps.append(chunk.steps)
             neurons.append(chunk.neurons)
-        done += n_chunk
     bar.close()
     runner.store()
-    if out_dir is not None:
-        steps, neurons = [np.zeros(0, np.int32)], [np.zeros(0, np.int32)]
-    return SpikeRecord.from_ei(np.concatenate(steps), np.concatenate(neurons), total, **meta)
+    empty = np.zeros(0, np.int32)
+    return make_record(np.concatenate(steps) if steps else empty, np.concatenate(neurons) if neurons else empty,
+                       total)
