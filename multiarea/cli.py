@@ -19,6 +19,7 @@ from pathlib import Path
 __all__ = ["main", "parse_seeds", "parse_raster_neurons"]
 
 RATE_WINDOW_MS = 10.0
+FORMATS = ("npz", "nwb", "sonata")  #: spike file formats of ``multiarea run --format``
 _REEXEC = "MULTIAREA_CLI_REEXEC"  #: set in a command re-run with more host devices
 RATE_MODEL = "joglekar2018-rate"  #: the rate model's name in ``multiarea figure``
 
@@ -88,7 +89,8 @@ def _run_microcircuit(args) -> int:
           f"{duration:g} ms, seed {seed}")
     result = experiments.run_microcircuit(out, scale=args.scale, background=background, duration_ms=duration,
                                           transient_ms=args.transient, seed=seed, progress_bar=not args.quiet,
-                                          devices=args.devices, raster_neurons=args.raster_neurons)
+                                          devices=args.devices, raster_neurons=args.raster_neurons,
+                                          resume=args.resuming, arguments={"argv": args.argv})
     model_s = (args.transient + duration) * 1e-3
     print(f"{result['num_neurons']} neurons, {result['num_synapses']} synapses; built in {result['build_s']:.1f} s, "
           f"simulated in {result['simulate_s']:.1f} s (real-time factor {result['simulate_s'] / model_s:.2f})")
@@ -102,7 +104,8 @@ def _run_microcircuit(args) -> int:
     print("NEST: full-scale Poisson-background runs (data/potjans2014/README.md); a scaled-down network "
           "differs from them" if args.scale != 1.0 else
           "NEST: full-scale Poisson-background runs (data/potjans2014/README.md)")
-    print("wrote " + ", ".join(str(p) for p in result["paths"]))
+    paths = _write_formats(result["record"], out, args.format, model="potjans2014", regime=background, seed=seed)
+    print("wrote " + ", ".join(str(p) for p in paths + result["paths"][1:]))
     return 0
 
 
@@ -155,10 +158,12 @@ def _run_population_file(args, path) -> int:
 
         print(f"populations split over {args.devices} devices: {jax.devices()[:args.devices]}")
     result = run_population_network(net, out, duration, args.transient, raster_neurons=args.raster_neurons,
-                                    progress_bar=not args.quiet, devices=args.devices)
+                                    progress_bar=not args.quiet, devices=args.devices, resume=args.resuming,
+                                    arguments={"argv": args.argv})
     print(f"simulated in {result['simulate_s']:.1f} s")
     print(result["stats"].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print("wrote " + ", ".join(str(p) for p in result["paths"]))
+    paths = _write_formats(result["record"], out, args.format, model=str(path), seed=args.seed)
+    print("wrote " + ", ".join(str(p) for p in paths + result["paths"][1:]))
     return 0
 
 
@@ -180,6 +185,8 @@ def _run(args) -> int:
     from . import ops
     from .spiking import analysis
     from .spiking.model_file import load_model
+    from .spiking.population_run import CHUNK_MS
+    from .spiking.run_folder import complete_run
     from .spiking.simulation import simulate
 
     model = load_model(args.model, regime=args.regime, **_overrides(args))
@@ -193,10 +200,12 @@ def _run(args) -> int:
         print(f"areas split over {args.devices} devices: {jax.devices()[:args.devices]}")
     start = time.perf_counter()
     net = model.build()
-    record = simulate(net, model.duration_ms, inputs=[model.stimulus(net)],
-                      progress_bar=not args.quiet, chunk_ms=100.0, devices=args.devices)
+    simulate(net, model.duration_ms, inputs=[model.stimulus(net)], progress_bar=not args.quiet, chunk_ms=CHUNK_MS,
+             devices=args.devices, out_dir=out, resume=args.resuming, arguments={"argv": args.argv})
     elapsed = time.perf_counter() - start
-    written = [record.save(out / "spikes.npz")]
+    record = complete_run(out)
+    written = _write_formats(record, out, args.format, model=model.name, regime=model.regime,
+                             seed=model.params["seed"])
     raster_path = out / "raster.png"
     analysis.raster_figure(record, neurons=args.raster_neurons, path=raster_path)
     written.append(raster_path)
@@ -211,6 +220,22 @@ def _run(args) -> int:
     _print_outcome(model, record)
     print("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _write_formats(record, out: Path, formats, **metadata) -> list[Path]:
+    """The run's spikes in each of ``formats`` (``FORMATS``); ``spikes.npz``
+    (written by the run) is removed if ``"npz"`` is not among them."""
+    paths = []
+    for fmt in formats:
+        if fmt == "npz":
+            paths.append(out / "spikes.npz")
+        elif fmt == "nwb":
+            paths.append(record.to_nwb(out / "spikes.nwb", **metadata))
+        else:
+            paths.append(record.to_sonata(out / "spikes.h5"))
+    if "npz" not in formats:
+        (out / "spikes.npz").unlink()
+    return paths
 
 
 def _rate_windows(duration_ms: float, dt: float) -> tuple[float, float, float]:
@@ -311,15 +336,41 @@ def _import_mam(args) -> int:
     return 0
 
 
-def _add_common(parser) -> None:
-    parser.add_argument("model", help="model name (e.g. joglekar2018), a population .toml file or a folder "
-                                         "written by import-mam")
+def _add_common(parser, model_optional: bool = False) -> None:
+    parser.add_argument("model", nargs="?" if model_optional else None,
+                        help="model name (e.g. joglekar2018), a population .toml file or a folder "
+                             "written by import-mam")
     parser.add_argument("--areas", type=int, default=None, help="number of areas (first N of the data)")
     parser.add_argument("--duration", type=float, default=None, help="simulated time in ms")
     parser.add_argument("--seed", type=int, default=None, help="seed of connectivity and noise")
     parser.add_argument("--backend", default=None, help="op backend (see multiarea.ops.BACKENDS)")
     parser.add_argument("--out", default="multiarea-out", help="output folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _resumed(parser, args, argv):
+    """``run`` arguments: as given (``args.argv`` stored with the run), or with
+    ``--resume DIR`` the stored ones of the run in DIR (``args.resuming``)."""
+    args.resuming = args.resume is not None
+    if not args.resuming:
+        if args.model is None:
+            parser.error("run needs a model (or --resume DIR)")
+        args.argv = argv
+        return args
+    from .spiking.run_folder import RunFolder
+
+    others = [a for a in argv if a not in ("run", "--resume", args.resume) and not a.startswith("--resume=")]
+    if others:
+        raise ValueError(f"--resume takes no other arguments (the run's own are stored in "
+                         f"{Path(args.resume) / 'manifest.json'}), got {others}")
+    folder = RunFolder.open(args.resume, clean=False)
+    stored = folder.arguments.get("argv")
+    if not isinstance(stored, list):
+        raise ValueError(f"{folder.path / 'manifest.json'} holds no command line to resume")
+    resumed = parser.parse_args(stored)
+    resumed.out, resumed.resuming, resumed.argv = args.resume, True, stored
+    print(f"resuming {' '.join(stored)} from step {folder.step}")
+    return resumed
 
 
 def _host_devices(argv, n: int) -> None:
@@ -347,7 +398,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="multiarea", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="simulate a bundled model and write spikes, rates and a raster")
-    _add_common(run)
+    _add_common(run, model_optional=True)
     run.add_argument("--regime", default=None, help="regime (default: the model's default)")
     run.add_argument("--scale", type=float, default=None,
                      help="potjans2014: neurons and in-degrees scaled by this, in (0, 1] (default 1)")
@@ -360,6 +411,12 @@ def main(argv=None) -> int:
     run.add_argument("--raster-neurons", type=parse_raster_neurons, default=None, metavar="N|all",
                      help="neurons drawn per area and population in raster.png, the same ones every run "
                           "(default 100; potjans2014: 2.5 %% of each population, as the paper)")
+    run.add_argument("--format", nargs="+", choices=FORMATS, default=["npz"],
+                     help="spike file formats: npz (spikes.npz), nwb (spikes.nwb), sonata (spikes.h5); "
+                          "nwb and sonata need pip install \"multiarea[io]\" (default npz)")
+    run.add_argument("--resume", metavar="DIR", default=None,
+                     help="go on with the killed run in DIR from its last checkpoint (no other arguments: the "
+                          "run's own are stored in DIR/manifest.json)")
     figure = sub.add_parser("figure", help="write a panel of Joglekar et al. 2018: spiking model (5B 5C 5E 6A "
                                            "6B 6D) or rate model (propagation timecourses variants eigen fit all)")
     _add_common(figure)
@@ -383,7 +440,14 @@ def main(argv=None) -> int:
                           "(default: the checkout's tests/fullscale_rates.json)")
     imp.add_argument("--python", default=None,
                      help="Python interpreter that runs the authors' code (default: this one)")
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    if args.command == "run":
+        try:
+            args = _resumed(parser, args, argv)
+        except (ValueError, FileNotFoundError) as err:
+            print(f"multiarea: error: {err}", file=sys.stderr)
+            return 2
     if args.command == "import-mam":
         try:
             return _import_mam(args)
@@ -398,7 +462,7 @@ def main(argv=None) -> int:
         args.transient = 100.0 if args.transient is None else args.transient
     try:
         if args.command == "run" and args.devices is not None:
-            _host_devices(sys.argv[1:] if argv is None else list(argv), args.devices)
+            _host_devices(argv, args.devices)
         return _run(args) if args.command == "run" else _figure(args)
     except (ValueError, TypeError, FileNotFoundError) as err:
         print(f"multiarea: error: {err}", file=sys.stderr)

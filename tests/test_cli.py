@@ -26,6 +26,42 @@ def test_run_writes_spikes_rates_and_raster(tmp_path, capsys):
     assert (tmp_path / "raster.png").stat().st_size > 5000
 
 
+def test_an_interrupted_run_resumes_from_its_folder_alone(tmp_path, capsys, monkeypatch):
+    from multiarea.spiking.run_folder import MANIFEST, RunFolder
+
+    argv = ["run", "joglekar2018", "--areas", "2", "--duration", "250", "--seed", "3", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "whole")]) == 0
+    whole = ma.SpikeRecord.load(tmp_path / "whole")
+    assert not list((tmp_path / "whole").glob("checkpoint_*")) and not list((tmp_path / "whole").glob("spikes_*"))
+    add_chunk = RunFolder.add_chunk
+
+    def stop_after_two(self, chunk, net):
+        if len(self.chunks) == 2:
+            raise KeyboardInterrupt  # killed during the third chunk
+        add_chunk(self, chunk, net)
+
+    monkeypatch.setattr(RunFolder, "add_chunk", stop_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        main([*argv, "--out", str(tmp_path / "cut")])
+    monkeypatch.setattr(RunFolder, "add_chunk", add_chunk)
+    assert RunFolder.read(tmp_path / "cut").step == 2000
+    capsys.readouterr()
+    assert main(["run", "--resume", str(tmp_path / "cut")]) == 0
+    out = capsys.readouterr().out
+    assert "from step 2000" in out and "V2" in out
+    back = ma.SpikeRecord.load(tmp_path / "cut")
+    np.testing.assert_array_equal(back.steps, whole.steps)
+    np.testing.assert_array_equal(back.neurons, whole.neurons)
+    assert (tmp_path / "cut" / "rates_E.csv").read_text() == (tmp_path / "whole" / "rates_E.csv").read_text()
+    assert main(["run", "--resume", str(tmp_path / "cut")]) == 2
+    assert "is complete: nothing to resume" in capsys.readouterr().err
+    assert main(["run", "--resume", str(tmp_path / "cut"), "--seed", "4"]) == 2
+    assert "--resume takes no other arguments" in capsys.readouterr().err
+    assert main(["run", "--resume", str(tmp_path / "nothing")]) == 2
+    assert "manifest.json not found" in capsys.readouterr().err
+    assert (tmp_path / "cut" / MANIFEST).is_file()
+
+
 def test_bad_regime_exits_with_message(tmp_path, capsys):
     assert main(["run", "joglekar2018", "--regime", "nope", "--out", str(tmp_path)]) == 2
     assert "unknown regime 'nope'" in capsys.readouterr().err

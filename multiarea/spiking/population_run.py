@@ -12,9 +12,12 @@ from .. import _checks
 from .analysis.plots import raster_figure, raster_plot
 from .analysis.population_stats import population_statistics
 from .recording import SpikeRecord
+from .run_folder import complete_run
 from .simulation import open_run_folder, record_chunks
 
-__all__ = ["simulate_populations", "run_population_network"]
+__all__ = ["simulate_populations", "run_population_network", "CHUNK_MS"]
+
+CHUNK_MS = 100.0  #: model time between the checkpoints of a run with outputs (ms)
 
 
 def simulate_populations(net, duration_ms: float, progress_bar: bool = True, stim=None, runner=None,
@@ -77,10 +80,13 @@ def simulate_populations(net, duration_ms: float, progress_bar: bool = True, sti
 
 
 def run_population_network(net, out, duration_ms: float, transient_ms: float = 0.0, raster_neurons=None,
-                           raster_fraction: float | None = None, progress_bar: bool = True, devices=None) -> dict:
+                           raster_fraction: float | None = None, progress_bar: bool = True, devices=None,
+                           chunk_ms: float = CHUNK_MS, resume: bool = False, arguments: dict | None = None) -> dict:
     """Simulate ``transient_ms + duration_ms`` on the whole-step kernel (on
     ``devices``, populations split over them, if given) and write,
-    into folder ``out``, ``spikes.npz`` (every spike, a ``SpikeRecord``),
+    into folder ``out``, ``spikes.npz`` (every spike, a ``SpikeRecord``;
+    during the run chunks of ``chunk_ms`` with checkpoints, so that a killed
+    run goes on with ``resume=True``: ``multiarea.spiking.run_folder``),
     ``population_stats.csv`` (``population_statistics`` over the last
     ``duration_ms``) and ``raster.png``: a subsample of each population
     (``raster_neurons`` per population, an int or ``"all"``, default
@@ -95,11 +101,13 @@ def run_population_network(net, out, duration_ms: float, transient_ms: float = 0
     duration_ms = _checks.positive_float("duration_ms", duration_ms)
     transient_ms = _checks.nonnegative_float("transient_ms", transient_ms)
     start = time.perf_counter()
-    record = simulate_populations(net, transient_ms + duration_ms, progress_bar=progress_bar,
-                                  method="kernel" if devices is None else "sharded", devices=devices)
+    simulate_populations(net, transient_ms + duration_ms, progress_bar=progress_bar,
+                         method="kernel" if devices is None else "sharded", devices=devices, chunk_ms=chunk_ms,
+                         out_dir=out, resume=resume, arguments=arguments)
     simulate_s = time.perf_counter() - start
+    record = complete_run(out)
     stats = population_statistics(record, start_ms=transient_ms)
-    paths = [record.save(out / "spikes.npz"), out / "population_stats.csv", out / "raster.png"]
+    paths = [out / "spikes.npz", out / "population_stats.csv", out / "raster.png"]
     stats.to_csv(paths[1], index=False, float_format="%.6g")
     end, excitatory = record.duration_ms, net.excitatory_populations()
     if len(record.area_names) == 1:

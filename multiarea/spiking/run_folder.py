@@ -29,9 +29,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._files import write_atomic
-from .recording import SpikeRecord
+from .recording import RECORD_FILE, SpikeRecord
 
-__all__ = ["RunFolder", "MANIFEST"]
+__all__ = ["RunFolder", "MANIFEST", "complete_run"]
 
 MANIFEST = "manifest.json"
 _VERSION = 1
@@ -69,7 +69,8 @@ class RunFolder:
     @classmethod
     def create(cls, path, arguments: dict | None = None) -> "RunFolder":
         """A new run in folder ``path`` (made if needed; the chunks,
-        checkpoints and manifest of an earlier run there are removed).
+        checkpoints, manifest and ``spikes.npz`` of an earlier run there are
+        removed).
 
         Raises:
             ValueError: ``path`` is a file, or the folder cannot be written
@@ -81,7 +82,8 @@ class RunFolder:
             raise ValueError(f"output folder {path} exists and is not a folder")
         try:
             path.mkdir(parents=True, exist_ok=True)
-            for old in [*path.glob("spikes_*.npz"), *path.glob("checkpoint_*.npz"), path / MANIFEST]:
+            for old in [*path.glob("spikes_*.npz"), *path.glob("checkpoint_*.npz"), path / MANIFEST,
+                        path / RECORD_FILE]:
                 old.unlink(missing_ok=True)
             folder = cls(path, dict(arguments or {}), [], None)
             folder._write_manifest()
@@ -217,3 +219,11 @@ class RunFolder:
                     "checkpoint": self.checkpoint}
         write_atomic(self.path / MANIFEST, lambda f: f.write(json.dumps(manifest, indent=1).encode()))
 
+
+def complete_run(path, record_name: str = RECORD_FILE) -> SpikeRecord:
+    """Finish the run in folder ``path`` (:meth:`RunFolder.finish`: its
+    chunks joined into ``path/record_name``, chunks and checkpoint removed)
+    and return its record."""
+    record_path = Path(path) / record_name
+    RunFolder.read(path).finish(record_path)
+    return SpikeRecord.load(record_path)

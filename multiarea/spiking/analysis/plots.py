@@ -193,7 +193,7 @@ def raster_figure(record: SpikeRecord, populations=None, neurons=None, fraction:
     height = max(4.0, 0.22 * order.size)
     fig, (left, right) = plt.subplots(1, 2, figsize=(14, height), gridspec_kw=dict(width_ratios=(3, 2)))
     raster_plot(record, populations, neurons, fraction, seed, order, excitatory=excitatory, ax=left)
-    left.legend(loc="upper right", fontsize=7, markerscale=6, framealpha=0.8)
+    left.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=7, markerscale=6, frameon=False)
     rate_heatmap(record, record.population_names[0] if rate_population is None else rate_population,
                  window_ms, step_ms, order, log=log, ax=right)
     right.set_ylabel("")
