@@ -85,8 +85,11 @@ def test_any_populations_by_name_and_size():
 
 
 def test_record_checks_its_layout():
-    with pytest.raises(ValueError, match="'area/population', got 'E'"):
-        ma.SpikeRecord(np.zeros(0), np.zeros(0), 1, 0.1, ("E",), [0], [1])
+    free = ma.SpikeRecord(np.zeros(0), np.zeros(0), 1, 0.1, ("E",), [0], [1])  # no area, as Population keys it
+    assert free.area_names == ("",) and free.population_names == ("E",)
+    for bad in ("a/", "/E", ""):
+        with pytest.raises(ValueError, match=f"'area/population' or 'population', got '{bad}'"):
+            ma.SpikeRecord(np.zeros(0), np.zeros(0), 1, 0.1, (bad,), [0], [1])
     with pytest.raises(ValueError, match="one entry per key"):
         ma.SpikeRecord(np.zeros(0), np.zeros(0), 1, 0.1, ("a/E",), [0, 1], [1])
     with pytest.raises(ValueError, match="unique"):

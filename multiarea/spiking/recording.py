@@ -28,11 +28,13 @@ RECORD_FILE, CHUNK_PATTERN = "spikes.npz", "spikes_*.npz"
 
 
 def split_key(key: str) -> tuple[str, str]:
-    """``(area, population)`` of a population key ``"area/population"``
-    (an area name may contain ``/``, a population name may not)."""
+    """``(area, population)`` of a population key: ``"area/population"`` (an
+    area name may contain ``/``, a population name may not), or
+    ``"population"`` for a population without an area (area ``""``), as
+    :class:`~multiarea.spiking.populations.Population` keys them."""
     area, sep, population = str(key).rpartition("/")
-    if not sep or not area or not population:
-        raise ValueError(f"a population key is 'area/population', got {key!r}")
+    if not population or (sep and not area):
+        raise ValueError(f"a population key is 'area/population' or 'population', got {key!r}")
     return area, population
 
 
@@ -46,7 +48,8 @@ class SpikeRecord:
         neurons: ``(n_spikes,)`` int32 global neuron of each spike.
         n_steps: number of simulated steps (from step 0).
         dt: time step (ms).
-        keys: ``(P,)`` population keys ``"area/population"``, network order.
+        keys: ``(P,)`` population keys ``"area/population"`` (``"population"``
+            without an area), network order.
         first: ``(P,)`` int64 first global neuron of each population.
         sizes: ``(P,)`` int64 neurons of each population.
     """
