@@ -363,7 +363,8 @@ def _resumed(parser, args, argv):
     if others:
         raise ValueError(f"--resume takes no other arguments (the run's own are stored in "
                          f"{Path(args.resume) / 'manifest.json'}), got {others}")
-    folder = RunFolder.open(args.resume, clean=False)
+    folder = RunFolder.read(args.resume)  # its files are checked when the run opens it
+    folder.check_resumable()
     stored = folder.arguments.get("argv")
     if not isinstance(stored, list):
         raise ValueError(f"{folder.path / 'manifest.json'} holds no command line to resume")

@@ -13,7 +13,7 @@ from .analysis.plots import raster_figure, raster_plot
 from .analysis.population_stats import population_statistics
 from .recording import SpikeRecord
 from .run_folder import complete_run
-from .simulation import open_run_folder, record_chunks
+from .simulation import chunk_steps, open_run_folder, record_chunks
 
 __all__ = ["simulate_populations", "run_population_network", "CHUNK_MS"]
 
@@ -54,9 +54,7 @@ def simulate_populations(net, duration_ms: float, progress_bar: bool = True, sti
     n_steps = int(round(_checks.positive_float("duration_ms", duration_ms) / net.dt))
     if n_steps < 1:
         raise ValueError(f"duration_ms must be at least one step (dt = {net.dt} ms), got {duration_ms}")
-    per_chunk = n_steps if chunk_ms is None else int(round(_checks.positive_float("chunk_ms", chunk_ms) / net.dt))
-    if per_chunk < 1:
-        raise ValueError(f"chunk_ms must be at least dt = {net.dt} ms, got {chunk_ms}")
+    per_chunk = chunk_steps(net.dt, n_steps, chunk_ms)
     if method not in ("kernel", "sharded", "dsrunner"):
         raise ValueError(f"method must be 'kernel', 'sharded' or 'dsrunner', got {method!r}")
     if (devices is not None) != (method == "sharded"):

@@ -123,8 +123,7 @@ class RunFolder:
                 or checkpoint (named); a manifest that cannot be read.
         """
         folder = cls.read(path)
-        if folder.complete:
-            raise ValueError(f"the run in {folder.path} is complete: nothing to resume")
+        folder.check_resumable()
         folder.verify()
         if clean:
             named = {e["file"] for e in folder.chunks} | ({folder.checkpoint["file"]} if folder.checkpoint else set())
@@ -133,6 +132,11 @@ class RunFolder:
                 if stale.name not in named:
                     stale.unlink()
         return folder
+
+    def check_resumable(self) -> None:
+        """Raise ValueError if the run is complete (nothing to resume)."""
+        if self.complete:
+            raise ValueError(f"the run in {self.path} is complete: nothing to resume")
 
     def verify(self) -> None:
         """Check the size and SHA-256 of every chunk and of the checkpoint.
@@ -201,18 +205,17 @@ class RunFolder:
             raise ValueError(f"no chunks in {self.path} yet")
         return SpikeRecord.concatenate([SpikeRecord.load(self.path / e["file"]) for e in self.chunks])
 
-    def finish(self, record_path: Path | None = None) -> None:
-        """Mark the run complete: its chunks joined into ``record_path`` (if
-        given; then the chunks are removed) and the checkpoint removed."""
-        if record_path is not None:
-            self.record().save(record_path)
-        stale = ([e["file"] for e in self.chunks] if record_path is not None else []) + \
-            ([self.checkpoint["file"]] if self.checkpoint else [])
-        self.chunks = [] if record_path is not None else self.chunks
-        self.checkpoint, self.complete = None, True
+    def finish(self, record_path: Path) -> SpikeRecord:
+        """Mark the run complete: its chunks joined into ``record_path``, then
+        the chunks and the checkpoint removed; returns the joined record."""
+        record = self.record()
+        record.save(record_path)
+        stale = [e["file"] for e in self.chunks] + ([self.checkpoint["file"]] if self.checkpoint else [])
+        self.chunks, self.checkpoint, self.complete = [], None, True
         self._write_manifest()
         for name in stale:
             (self.path / name).unlink(missing_ok=True)
+        return record
 
     def _write_manifest(self) -> None:
         manifest = {"version": _VERSION, "complete": self.complete, "arguments": self.arguments, "chunks": self.chunks,
@@ -224,6 +227,4 @@ def complete_run(path, record_name: str = RECORD_FILE) -> SpikeRecord:
     """Finish the run in folder ``path`` (:meth:`RunFolder.finish`: its
     chunks joined into ``path/record_name``, chunks and checkpoint removed)
     and return its record."""
-    record_path = Path(path) / record_name
-    RunFolder.read(path).finish(record_path)
-    return SpikeRecord.load(record_path)
+    return RunFolder.read(path).finish(Path(path) / record_name)

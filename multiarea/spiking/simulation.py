@@ -7,13 +7,14 @@ import jax
 import numpy as np
 from tqdm.auto import tqdm
 
+from .. import _checks
 from .inputs import run_steps
 from .recording import SpikeRecord, recorded_mask
 from .run_folder import RunFolder
 from .runners import make_runner
 from .spike_words import words_to_pairs
 
-__all__ = ["simulate", "record_chunks"]
+__all__ = ["simulate", "record_chunks", "open_run_folder", "chunk_steps"]
 
 
 def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
@@ -73,15 +74,27 @@ def simulate(net, duration_ms: float, inputs=(), progress_bar: bool = True,
             for a network or input the kernel cannot run (the message says why).
     """
     total = run_steps(net, duration_ms)
-    per_chunk = total if chunk_ms is None else int(round(chunk_ms / net.dt))
-    if per_chunk < 1:
-        raise ValueError(f"chunk_ms must be at least dt = {net.dt} ms, got {chunk_ms}")
+    per_chunk = chunk_steps(net.dt, total, chunk_ms)
     mask = recorded_mask(net, populations, areas)
     folder, start = open_run_folder(net, out_dir, resume, arguments)
     runner = make_runner(net, inputs, method, devices)
     meta = dict(dt=net.dt, area_names=net.area_names, n_E=net.E.size[1], n_I=net.I.size[1])
     return record_chunks(net, runner, total, per_chunk, lambda s, n, k: SpikeRecord.from_ei(s, n, k, **meta),
                          mask, folder, start, progress_bar)
+
+
+def chunk_steps(dt: float, total: int, chunk_ms: float | None) -> int:
+    """Steps per chunk: ``chunk_ms`` (ms) on the ``dt`` grid, or ``total`` if None.
+
+    Raises:
+        ValueError: ``chunk_ms`` not > 0, or shorter than ``dt``.
+    """
+    if chunk_ms is None:
+        return total
+    per_chunk = int(round(_checks.positive_float("chunk_ms", chunk_ms) / dt))
+    if per_chunk < 1:
+        raise ValueError(f"chunk_ms must be at least dt = {dt} ms, got {chunk_ms}")
+    return per_chunk
 
 
 def open_run_folder(net, out_dir, resume: bool, arguments: dict | None = None):
@@ -143,7 +156,8 @@ def record_chunks(net, runner, total: int, per_chunk: int, make_record, mask=Non
             steps.append(chunk.steps)
             neurons.append(chunk.neurons)
     bar.close()
-    runner.store()
+    if folder is None:  # with a folder the state was stored at every chunk
+        runner.store()
     empty = np.zeros(0, np.int32)
     return make_record(np.concatenate(steps) if steps else empty, np.concatenate(neurons) if neurons else empty,
                        total)

@@ -138,20 +138,19 @@ def raster_plot(record: SpikeRecord, populations=None, neurons=None, fraction: f
     band[order] = np.arange(order.size)
     y_of = np.full(record.n_neurons, np.nan)  # y of each drawn global neuron
     exc_of = np.zeros(record.n_neurons, bool)
-    rows = {}  # area -> [(key, first row, rows)]
-    for key, first_neuron in zip(record.keys, record.first):
+    rows = {}  # area -> [(global neurons drawn, population name)], top to bottom
+    for key, first_neuron, size in zip(record.keys, record.first, record.sizes):
         area, name = split_key(key)
+        exc_of[first_neuron:first_neuron + size] = name.endswith("E") if excitatory is None else key in excitatory
         if name in names and band[areas.index(area)] >= 0:
-            held = rows.setdefault(area, [])
-            held.append((key, sum(n for _, _, n in held), chosen[key].size))
-        exc_of[first_neuron:first_neuron + record.sizes[record.index(key)]] = (
-            name.endswith("E") if excitatory is None else key in excitatory)
+            rows.setdefault(area, []).append((first_neuron + chosen[key], name))
     ticks = []
     for area, held in rows.items():
-        total, top = sum(n for _, _, n in held), band[areas.index(area)] + 1
-        for key, row0, n in held:
-            y_of[record.first[record.index(key)] + chosen[key]] = top - (row0 + np.arange(n) + 0.5) / total
-            ticks.append((top - (row0 + n / 2) / total, split_key(key)[1]))
+        total, top, row0 = sum(picked.size for picked, _ in held), band[areas.index(area)] + 1, 0
+        for picked, name in held:
+            y_of[picked] = top - (row0 + np.arange(picked.size) + 0.5) / total
+            ticks.append((top - (row0 + picked.size / 2) / total, name))
+            row0 += picked.size
     in_window = (record.steps >= first) & (record.steps < last)
     steps, who = record.steps[in_window], record.neurons[in_window]
     y = y_of[who]
