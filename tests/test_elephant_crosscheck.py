@@ -106,14 +106,13 @@ def test_mean_rate_per_area_equals_the_mean_of_elephants_rates(record):
 # * Bins: both [start + k bin, start + (k + 1) bin), counting a spike on an edge
 #   in the bin it starts (Elephant also moves spikes within 1e-8 of the next
 #   edge into it: none here, every spike is >= dt away from an edge or on it).
-#   When stop - start is not a multiple of bin_ms ours adds the spikes of the
-#   partial last bin to the last full bin, Elephant drops them: the intervals
-#   here are whole bins.
+#   When stop - start is not a multiple of bin_ms both leave out the spikes
+#   after the last whole bin (the third interval).
 # * Pairs: ours leaves out neurons whose counts are constant (silent ones),
 #   Elephant would give NaN for them; the test keeps the same neurons and
 #   compares the upper triangle in the order of the sample.
 @pytest.mark.filterwarnings("ignore:Binning discarded")   # Elephant: spikes at t_stop, outside [start, stop)
-@pytest.mark.parametrize("start_ms, stop_ms", [(0.0, None), (100.0, 900.0)])
+@pytest.mark.parametrize("start_ms, stop_ms", [(0.0, None), (100.0, 900.0), (100.0, 901.3)])
 def test_correlations_equal_elephants(record, start_ms, stop_ms):
     ours = population_distributions(record, start_ms, stop_ms, bin_ms=BIN_MS, sample=SAMPLE, seed=SEED)
     t_start = start_ms * pq.ms

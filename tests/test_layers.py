@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "multiarea"
 
 #: top-level part of the package -> its layer
-LAYERS = {"_checks": 0, "_files": 0, "data": 0, "ops": 1, "projections": 2, "spiking": 3, "rate": 3, "fitting": 4,
+LAYERS = {"_checks": 0, "_files": 0, "_memory": 0, "data": 0, "ops": 1, "projections": 2, "spiking": 3, "rate": 3, "fitting": 4,
           "joglekar2018": 5, "potjans2014": 5, "schmidt2018": 5, "cli": 6, "": 7}
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .. import _checks
+from .._memory import fix_mmap_threshold
 from .inputs import run_steps
 from .recording import SpikeRecord, recorded_mask
 from .run_folder import RunFolder
@@ -102,11 +103,16 @@ def open_run_folder(net, out_dir, resume: bool, arguments: dict | None = None):
     only: every process holds the same record; None without ``out_dir``) and
     the step it starts from: 0, or with ``resume`` the checkpoint's step,
     whose state is loaded into ``net`` on every process (make the runner
-    after this)."""
+    after this).
+
+    A run with ``out_dir`` is a long one: it fixes glibc's mmap threshold
+    (:func:`multiarea._memory.fix_mmap_threshold`) so that the state it
+    frees every chunk goes back to the system and its memory stays flat."""
     if out_dir is None:
         if resume:
             raise ValueError("resume=True needs the out_dir of the run to resume")
         return None, 0
+    fix_mmap_threshold()
     writer = jax.process_index() == 0
     if not resume:
         return (RunFolder.create(out_dir, arguments) if writer else None), 0

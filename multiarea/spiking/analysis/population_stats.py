@@ -10,7 +10,11 @@ INM-6/microcircuit-PD14-model ``helpers.py``; see ``data/potjans2014/README.md``
   (ddof 0), averaged over those neurons;
 * ``corr``: Pearson correlation of spike counts in ``bin_ms`` (2 ms) bins,
   averaged over all pairs of a random subsample of ``sample`` neurons (250
-  in the published ensemble data), pairs with a silent neuron left out.
+  in the published ensemble data), pairs with a silent neuron left out. The
+  bins are the whole bins ``[start_ms + k bin_ms, start_ms + (k + 1) bin_ms)``
+  inside the interval; when its length is not a multiple of ``bin_ms`` the
+  spikes after the last whole bin do not enter the correlations (as in
+  Elephant's ``BinnedSpikeTrain``), only the rates and CVs.
 """
 from __future__ import annotations
 
@@ -56,7 +60,8 @@ def population_distributions(record: SpikeRecord, start_ms: float = 0.0, stop_ms
     bin_ms = _checks.positive_float("bin_ms", bin_ms)
     sample = _checks.positive_int("sample", sample)
     rng = np.random.default_rng(_checks.seed_int("seed", seed))
-    edges = np.arange(start_ms, stop_ms + 1e-9, bin_ms)
+    n_bins = int(np.floor((stop_ms - start_ms) / bin_ms + 1e-9))
+    edges = start_ms + bin_ms * np.arange(n_bins + 1)
     out = {}
     for key, size in zip(record.keys, record.sizes):
         times, local = record.spikes(key)
@@ -72,12 +77,12 @@ def population_distributions(record: SpikeRecord, start_ms: float = 0.0, stop_ms
             cvs.append(isi.std() / isi.mean())
         chosen = rng.choice(size, min(sample, size), replace=False)
         corr = np.zeros(0)
-        if edges.size > 2:
+        if n_bins >= 2:
             where = np.full(size, -1)
             where[chosen] = np.arange(chosen.size)
-            mine = where[local] >= 0
-            hist = np.zeros((chosen.size, edges.size - 1))
-            bins = np.clip(np.searchsorted(edges, times[mine], side="right") - 1, 0, edges.size - 2)
+            mine = (where[local] >= 0) & (times < edges[-1])
+            hist = np.zeros((chosen.size, n_bins))
+            bins = np.searchsorted(edges, times[mine], side="right") - 1
             np.add.at(hist, (where[local[mine]], bins), 1)
             active = hist.std(axis=1) > 0
             if active.sum() >= 2:
