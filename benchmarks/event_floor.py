@@ -60,7 +60,8 @@ def main(argv=None) -> int:
         for name, extra in UPDATE_BUILDS.items():
             binary = _compile(HERE / "update_floor.c", Path(tmp) / "update_floor", extra)
             for threads in (1, 2):
-                print(f"{name:>22} {threads:>7} {_run(binary, threads, str(args.update_steps))['ns_per_neuron_step']:15.2f}")
+                ns = _run(binary, threads, str(args.update_steps))["ns_per_neuron_step"]
+                print(f"{name:>22} {threads:>7} {ns:15.2f}")
     return 0
 
 

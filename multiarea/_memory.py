@@ -14,7 +14,6 @@ at the same speed.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 __all__ = ["fix_mmap_threshold", "MMAP_THRESHOLD"]
 
@@ -30,9 +29,5 @@ def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD) -> bool:
     Returns:
         True if set; False where the C library has no ``mallopt`` (not glibc).
     """
-    name = ctypes.util.find_library("c")
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError, TypeError):
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, int(threshold)))
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)  # the C library this process already runs on
+    return mallopt is not None and bool(mallopt(_M_MMAP_THRESHOLD, int(threshold)))

@@ -10,7 +10,6 @@ import textwrap
 import pytest
 
 from multiarea import _memory
-from multiarea._memory import fix_mmap_threshold
 
 PROGRAM = textwrap.dedent("""
     import os, sys
@@ -38,14 +37,15 @@ PROGRAM = textwrap.dedent("""
 
 
 def _retained_mb(mode):
-    out = subprocess.run([sys.executable, "-c", PROGRAM, mode, _memory.__file__], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", PROGRAM, mode, _memory.__file__], capture_output=True, text=True,
+                         timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     return float(out.stdout.split()[-1])
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
 def test_fixed_threshold_returns_freed_buffers_to_the_system():
-    if not fix_mmap_threshold():   # sets it in this process too: harmless (what every run to disk does)
+    if not _memory.fix_mmap_threshold():  # sets it in this process too, as every run to disk does
         pytest.skip("the C library has no mallopt (not glibc)")
     assert _retained_mb("dynamic") > 40      # 50 x 1 MB kept by the heap: what a long run saw
     assert _retained_mb("fixed") < 2
