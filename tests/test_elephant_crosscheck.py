@@ -18,7 +18,7 @@ pq = pytest.importorskip("quantities")
 pytest.importorskip("elephant")
 from elephant.conversion import BinnedSpikeTrain                      # noqa: E402
 from elephant.spike_train_correlation import correlation_coefficient  # noqa: E402
-from elephant.statistics import cv, isi, mean_firing_rate             # noqa: E402
+from elephant.statistics import cv, isi, lvr, mean_firing_rate             # noqa: E402
 
 # warnings from inside Elephant 1.2 (quantities 0.16, numpy 2), not from what is compared
 pytestmark = [pytest.mark.filterwarnings("ignore:The 'copy' argument in Quantity is deprecated"),
@@ -72,7 +72,7 @@ def rate_hz(train, t_start, t_stop) -> float:
 # time_slice) in [start, stop]; a stop between two steps (900.05 ms) makes them
 # count the same spikes.
 @pytest.mark.parametrize("start_ms, stop_ms", [(0.0, None), (100.0, 900.05)])
-def test_rates_and_cvs_equal_elephants(record, start_ms, stop_ms):
+def test_rates_cvs_and_lvrs_equal_elephants(record, start_ms, stop_ms):
     ours = population_distributions(record, start_ms, stop_ms, bin_ms=BIN_MS, sample=SAMPLE, seed=SEED)
     t_start = start_ms * pq.ms
     t_stop = (record.duration_ms if stop_ms is None else stop_ms) * pq.ms
@@ -85,6 +85,9 @@ def test_rates_and_cvs_equal_elephants(record, start_ms, stop_ms):
         # ours only over neurons with >= 3 spikes (Elephant gives 0 for 2 spikes, NaN for fewer)
         cvs = [cv(isi(t)) for t in spikes if len(t) >= 3]
         np.testing.assert_allclose(ours[key]["cv_isi"], cvs, rtol=1e-12)
+        # LvR (Shinomoto et al. 2009) with our R = 2 ms, over the same neurons
+        lvrs = [lvr(isi(t), R=2.0 * pq.ms) for t in spikes if len(t) >= 3]
+        np.testing.assert_allclose(ours[key]["lvr"], lvrs, rtol=1e-12)
         n_cv += len(cvs)
     assert n_cv > 50   # the comparison is not empty
 

@@ -7,7 +7,7 @@ import pytest
 from multiarea.cli import main
 from multiarea.potjans2014 import parameters
 from multiarea.potjans2014.network import AREA, build_network
-from multiarea.spiking.analysis import population_distributions, population_statistics
+from multiarea.spiking.analysis import lvr, population_distributions, population_statistics
 from multiarea.spiking import SpikeRecord
 
 
@@ -44,7 +44,7 @@ def test_cli_writes_spikes_raster_and_statistics(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "real-time factor" in printed and "L23E" in printed and "0.92 [0.90-0.94]" in printed
     stats = pd.read_csv(tmp_path / "population_stats.csv")
-    assert list(stats.columns) == ["area", "population", "n", "rate_hz", "cv_isi", "corr"]
+    assert list(stats.columns) == ["area", "population", "n", "rate_hz", "cv_isi", "lvr", "corr"]
     assert list(stats.population) == ["L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"]
     # the layer-5 and inhibitory populations fire most, L2/3 E least (as in the published model)
     rates = stats.set_index("population").rate_hz
@@ -82,6 +82,9 @@ def test_statistics_on_known_spike_trains():
     d = population_distributions(record, bin_ms=2.0)
     np.testing.assert_allclose(d["a/E"]["rate_hz"], [10, 10, 3, 0])
     np.testing.assert_allclose(d["a/E"]["cv_isi"], [0, 0, np.std([5, 40]) / 22.5])
+    # LvR: 0 for a regular train; ISIs 5, 40 ms with R = 2 ms: 3 (1 - 4 * 5 * 40 / 45^2) (1 + 4 * 2 / 45)
+    np.testing.assert_allclose(d["a/E"]["lvr"], [0, 0, 3 * (1 - 800 / 2025) * (1 + 8 / 45)])
+    assert population_distributions(record, lvr_ref_ms=0.0)["a/E"]["lvr"][2] == pytest.approx(3 * (1 - 800 / 2025))
     assert d["a/E"]["corr"].size == 3 and d["a/E"]["corr"].max() == pytest.approx(1.0)  # neurons 0 and 1
     assert d["a/I"]["corr"].size == 0  # one active neuron: no pair
     table = population_statistics(record, bin_ms=2.0)
@@ -89,6 +92,10 @@ def test_statistics_on_known_spike_trains():
     assert np.isnan(table.loc[1, "corr"])
     with pytest.raises(ValueError, match="start_ms < stop_ms"):
         population_statistics(record, start_ms=500, stop_ms=400)
+    with pytest.raises(ValueError, match="lvr_ref_ms"):
+        population_statistics(record, lvr_ref_ms=-1.0)
+    with pytest.raises(ValueError, match="at least 2 intervals"):
+        lvr([10.0])
     with pytest.raises(ValueError, match="unknown population 'b/E'"):
         record.spikes("b/E")
     with pytest.raises(FileNotFoundError, match="no spike record at"):

@@ -2,11 +2,8 @@
 
 conftest.py gives this process 4 host CPU devices.
 """
-import os
-import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -19,8 +16,7 @@ from multiarea.spiking.runners import AreaLayout, ShardedRunner
 from multiarea.spiking.spike_words import pack_words, unpack_words
 
 from _netstate import assert_same_run, state
-
-ROOT = Path(__file__).resolve().parents[1]
+from _processes import env_without_device_flags, run_two_processes
 
 
 def _model(n_areas=5, neurons=200, **overrides):
@@ -33,12 +29,6 @@ def _run(model, backend, duration_ms=100.0, **kwargs):
     net = model.build(backend=backend)
     record = ma.simulate(net, duration_ms, inputs=[model.stimulus(net)], progress_bar=False, **kwargs)
     return record, state(net)
-
-
-def _env_without_device_flags() -> dict:
-    flags = " ".join(f for f in os.environ.get("XLA_FLAGS", "").split()
-                     if not f.startswith("--xla_force_host_platform_device_count"))
-    return dict(os.environ, XLA_FLAGS=flags)
 
 
 def test_the_tests_have_four_devices():
@@ -136,7 +126,7 @@ def test_cli_makes_host_devices_in_a_fresh_process(tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "multiarea.cli", "run", "joglekar2018", "--areas", "6", "--duration", "20",
          "--devices", "6", "--quiet", "--out", str(tmp_path)],
-        capture_output=True, text=True, env=_env_without_device_flags(), timeout=300)
+        capture_output=True, text=True, env=env_without_device_flags(), timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "areas split over 6 devices" in out.stdout
     assert (tmp_path / "spikes.npz").is_file()
@@ -145,19 +135,8 @@ def test_cli_makes_host_devices_in_a_fresh_process(tmp_path):
 def test_two_processes_give_the_spikes_of_one(tmp_path):
     model = ma.load_model("joglekar2018", regime="asynchronous-strong", n_areas=4, neurons_per_area=400)
     ref, _ = _run(model, "taichi", duration_ms=100.0)
-    with socket.socket() as s:
-        s.bind(("localhost", 0))
-        port = s.getsockname()[1]
-    args = [sys.executable, str(ROOT / "examples" / "distributed_run.py"), "--coordinator", f"localhost:{port}",
-            "--num-processes", "2", "--areas", "4", "--neurons", "400", "--duration", "100",
-            "--regime", "asynchronous-strong", "--out", str(tmp_path)]
-    procs = [subprocess.Popen(args + ["--process-id", str(i)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, env=_env_without_device_flags())
-             for i in range(2)]
-    logs = [p.communicate(timeout=300)[0] for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], "\n".join(log[-2000:] for log in logs)
-    assert all("2 devices (1 here)" in log for log in logs)
-    record = ma.SpikeRecord.load(tmp_path / "spikes.npz")
+    record = run_two_processes(["--areas", "4", "--neurons", "400", "--duration", "100",
+                                "--regime", "asynchronous-strong"], tmp_path)
     assert ref.steps.size > 100
     np.testing.assert_array_equal(record.steps, ref.steps)
     np.testing.assert_array_equal(record.neurons, ref.neurons)

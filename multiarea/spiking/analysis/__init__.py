@@ -24,16 +24,19 @@ Submodules (every public name is re-exported here):
   :func:`latency_plot`, :data:`LOG_FLOOR_HZ` (matplotlib is imported only
   when a plot is drawn);
 * :mod:`.population_stats`: :func:`population_distributions` /
-  :func:`population_statistics` (rate, ISI CV, correlation per population);
+  :func:`population_statistics` (rate, ISI CV, LvR, correlation per
+  population), :func:`lvr`;
 * :mod:`._common`: the argument checks and time conversions they share.
 """
-from .population_stats import CORR_BIN_MS, CORR_SAMPLE, population_distributions, population_statistics
+from .population_stats import (CORR_BIN_MS, CORR_SAMPLE, LVR_REF_MS, lvr, population_distributions,
+                               population_statistics)
 from .plots import (LOG_FLOOR_HZ, RASTER_NEURONS, latency_plot, peak_rate_plot, raster_figure, raster_plot,
                     raster_selection, rate_heatmap)
 from .rates import baseline, mean_rate, peak_rate, population_rate, rate_table, spike_counts, write_rate_table
 from .stimulus_propagation import propagation, propagation_summary, seed_summary
 
-__all__ = ["population_distributions", "population_statistics", "CORR_BIN_MS", "CORR_SAMPLE", "spike_counts",
+__all__ = ["population_distributions", "population_statistics", "CORR_BIN_MS", "CORR_SAMPLE", "LVR_REF_MS", "lvr",
+           "spike_counts",
            "population_rate", "mean_rate", "rate_table", "write_rate_table", "baseline", "peak_rate", "propagation",
            "propagation_summary", "seed_summary", "raster_plot", "raster_figure", "raster_selection", "RASTER_NEURONS",
            "rate_heatmap", "peak_rate_plot", "latency_plot", "LOG_FLOOR_HZ"]
