@@ -6,6 +6,7 @@
     multiarea run DIR --out RUN   (a folder written by import-mam, or a population .toml)
     multiarea figure joglekar2018 5E --out DIR
     multiarea figure joglekar2018-rate propagation --out DIR
+    multiarea figure mam raster|rates|traces --run RUN_DIR --out DIR [--published PROCEDURAL_PAPER_DIR]
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ RATE_WINDOW_MS = 10.0
 FORMATS = ("npz", "nwb", "sonata")  #: spike file formats of ``multiarea run --format``
 _REEXEC = "MULTIAREA_CLI_REEXEC"  #: set in a command re-run with more host devices
 RATE_MODEL = "joglekar2018-rate"  #: the rate model's name in ``multiarea figure``
+MAM = "mam"  #: an imported multi-area model's name in ``multiarea figure``
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -290,8 +292,15 @@ def _figure(args) -> int:
 
     if args.model == RATE_MODEL:
         return _rate_figure(args)
+    if args.model == MAM:
+        return _mam_figure(args)
     if args.model != "joglekar2018":
-        raise ValueError(f"figures exist for models 'joglekar2018' and {RATE_MODEL!r} only, got {args.model!r}")
+        raise ValueError(f"figures exist for models 'joglekar2018', {RATE_MODEL!r} and {MAM!r} only, "
+                         f"got {args.model!r}")
+    given = [flag for flag, value in (("--run", args.run), ("--published", args.published),
+                                      ("--show", args.show)) if value is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} apply to 'multiarea figure {MAM}' only")
     if args.seeds is not None and args.seed is not None:
         raise ValueError("give either --seed or --seeds, not both")
     out = _output_dir(args.out)
@@ -314,6 +323,23 @@ def _rate_figure(args) -> int:
 
         ops.set_backend(args.backend)
     for path in rate_figures.make_rate_figure(args.panel, _output_dir(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
+def _mam_figure(args) -> int:
+    from .schmidt2018 import figures
+
+    given = [flag for flag, value in (("--areas", args.areas), ("--duration", args.duration), ("--seed", args.seed),
+                                      ("--seeds", args.seeds), ("--backend", args.backend)) if value is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} do not apply to 'multiarea figure {MAM}' (it draws the run in --run)")
+    if args.run is None:
+        raise ValueError(f"multiarea figure {MAM} needs --run RUN_DIR: a folder of 'multiarea run' on a model "
+                         f"written by import-mam")
+    areas = figures.RASTER_AREAS if args.show is None else tuple(a for a in args.show.split(",") if a)
+    for path in figures.make_mam_figure(args.panel, args.run, _output_dir(args.out), published_dir=args.published,
+                                        areas=areas, start_ms=args.start):
         print(f"wrote {path}")
     return 0
 
@@ -419,10 +445,21 @@ def main(argv=None) -> int:
                      help="go on with the killed run in DIR from its last checkpoint (no other arguments: the "
                           "run's own are stored in DIR/manifest.json)")
     figure = sub.add_parser("figure", help="write a panel of Joglekar et al. 2018: spiking model (5B 5C 5E 6A "
-                                           "6B 6D) or rate model (propagation timecourses variants eigen fit all)")
+                                           "6B 6D) or rate model (propagation timecourses variants eigen fit all); "
+                                           "or of a run of the multi-area model of Schmidt et al. 2018 (mam: "
+                                           "raster rates traces)")
     _add_common(figure)
     figure.add_argument("panel", help="joglekar2018: 5B, 5C, 5E, 6A, 6B or 6D; joglekar2018-rate: propagation, "
-                                      "timecourses, variants, eigen, fit or all")
+                                      "timecourses, variants, eigen, fit or all; mam: raster, rates or traces")
+    figure.add_argument("--run", default=None, metavar="RUN_DIR",
+                        help="mam: the folder of a 'multiarea run' of a model written by import-mam")
+    figure.add_argument("--published", default=None, metavar="DIR",
+                        help="mam rates: a checkout of BrainsOnBoard/procedural_paper, the published NEST rates of "
+                             "the full-scale ground state drawn beside the run's")
+    figure.add_argument("--show", default=None, metavar="AREA,AREA",
+                        help="mam raster, traces: the areas drawn (default V1,V2,FEF, as the paper)")
+    figure.add_argument("--start", type=float, default=0.0,
+                        help="mam: ms from which the run is drawn and its rates taken (leave the transient out)")
     figure.add_argument("--seeds", type=parse_seeds, default=None,
                         help="several seeds, e.g. 0-4 or 0,3,7: per-area median, IQR, fraction "
                              "responded and latency spread over seeds")

@@ -63,6 +63,26 @@ def test_sharded_joglekar_windows_chunks_and_input():
     assert want.steps.size > 200
 
 
+def test_sharded_run_of_a_ring_in_two_blocks(monkeypatch):
+    """A network whose ring is kept in two blocks (made small here): each
+    device takes its neurons' cells from both blocks, and a run that goes on
+    from a sharded one's state (rings full of pending input) is the unsharded
+    run."""
+    from multiarea.spiking import populations
+
+    ref = _mixed_network()
+    want = ma.simulate_populations(ref, 40.0, progress_bar=False)
+    one = _mixed_network()  # the smallest blocks that split it at a population boundary
+    halves = min(max(int(f), one.num - int(f)) for f in one.first[1:])
+    monkeypatch.setattr(populations, "RING_BLOCK_CELLS", one.n_receptors * one.n_slots * halves)
+    net = _mixed_network()
+    assert 0 < net.ring_split < net.num
+    first = ma.simulate_populations(net, 20.0, progress_bar=False, method="sharded", devices=3)
+    second = ma.simulate_populations(net, 20.0, progress_bar=False, method="sharded", devices=2)
+    np.testing.assert_array_equal(np.concatenate([first.steps, second.steps + 200]), want.steps)
+    np.testing.assert_array_equal(np.concatenate([first.neurons, second.neurons]), want.neurons)
+
+
 def test_layout_balances_the_load_and_gives_every_device_a_population():
     net = ma.potjans2014.build_network(scale=0.02)
     layout = PopulationLayout(net, 2)

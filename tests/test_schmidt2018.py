@@ -15,6 +15,7 @@ import the real model (v1.2.0: 4,129,924 neurons, 24,126,516,728 synapses).
 import json
 import math
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -281,6 +282,81 @@ def test_cli_imports_and_runs_the_model(checkout, tmp_path, capsys):
     assert (stats["rate_hz"] > 0).all()  # driven far above threshold: every population fires
     assert main(["run", str(tmp_path / "mam"), "--scale", "0.5", "--out", str(tmp_path / "run")]) == 2
     assert "--scale do not apply to an imported multi-area model" in capsys.readouterr().err
+    # the figures of the run: a raster of chosen areas, the area x population rate matrix
+    figs = tmp_path / "figs"
+    assert main(["figure", "mam", "raster", "--run", str(tmp_path / "run"), "--show", "B,A", "--out", str(figs)]) == 0
+    assert main(["figure", "mam", "rates", "--run", str(tmp_path / "run"), "--start", "10", "--out", str(figs)]) == 0
+    assert main(["figure", "mam", "traces", "--run", str(tmp_path / "run"), "--show", "A", "--out", str(figs)]) == 0
+    for name in ("mam_raster.png", "mam_rates.png", "mam_traces.png"):
+        assert (figs / name).stat().st_size > 5000, name
+    drawn = pd.read_csv(figs / "mam_rates.csv")
+    assert drawn.area.tolist() == ["A", "A", "A", "B", "B"] and (drawn.rate_hz > 0).all()
+    capsys.readouterr()
+    for argv, match in ((["raster", "--out", str(figs)], "needs --run RUN_DIR"),
+                        (["raster", "--run", str(tmp_path / "run"), "--show", "V1", "--out", str(figs)],
+                         r"areas must name areas of the record \(A, B\), got \['V1'\]"),
+                        (["rates", "--run", str(tmp_path / "run"), "--published", str(tmp_path / "nowhere"),
+                          "--out", str(figs)], "BrainsOnBoard/procedural_paper"),
+                        (["spectrum", "--run", str(tmp_path / "run"), "--out", str(figs)],
+                         "panel must be one of"),
+                        (["raster", "--run", str(tmp_path / "run"), "--seed", "3", "--out", str(figs)],
+                         "--seed do not apply"),
+                        (["raster", "--run", str(tmp_path / "nowhere"), "--out", str(figs)], "nowhere")):
+        assert main(["figure", "mam", *argv]) == 2, argv
+        assert re.search(match, capsys.readouterr().err), (argv, match)
+    assert main(["figure", "joglekar2018", "5E", "--run", str(tmp_path / "run"), "--out", str(figs)]) == 2
+    assert "--run apply to 'multiarea figure mam' only" in capsys.readouterr().err
+
+
+def test_two_processes_give_the_spikes_of_one(ground_state, tmp_path):
+    """The imported model split over 2 processes (jax.distributed, one device
+    each: its populations, their rings and the whole-step kernel on them) gives
+    the one-process kernel's spikes (issue 20, item 6)."""
+    import multiarea as ma
+    from _processes import run_two_processes
+
+    folder, _ = ground_state
+    one = ma.simulate_populations(load_mam(folder), 40.0, progress_bar=False)
+    two = run_two_processes(["--model", str(folder), "--duration", "40"], tmp_path)
+    assert one.steps.size > 100
+    np.testing.assert_array_equal(two.steps, one.steps)
+    np.testing.assert_array_equal(two.neurons, one.neurons)
+
+
+def test_rate_matrix_beside_the_published_one():
+    import pandas as pd
+
+    from multiarea.schmidt2018.figures import rate_matrix
+
+    ours = pd.DataFrame(dict(area=["V1", "V1", "TH"], population=["4E", "5E", "5E"], rate_hz=[3.0, 8.0, 0.0]))
+    published = pd.DataFrame(dict(simulator=["nest", "nest", "genn"], area=["V1", "TH", "V1"],
+                                  population=["5E", "5E", "5E"], rate_hz=[8.1, 2.0, 7.9]))
+    fig = rate_matrix(ours, published)
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["multiarea", "NEST (published)", "area x population means"]
+    nest = fig.axes[1].images[0].get_array()
+    assert nest.shape == (2, 2) and np.ma.is_masked(nest[0, 0]) and nest[0, 1] == pytest.approx(8.1)
+    assert len(rate_matrix(ours).axes) == 2  # the run's matrix and its colour bar
+
+
+def test_rate_traces_are_area_rates():
+    from multiarea.schmidt2018.figures import rate_traces
+    from multiarea.spiking.recording import SpikeRecord
+
+    # area A: 2 + 2 neurons; 4 spikes in the first 10 ms, none after; area B: 1 spike per 10 ms
+    steps = np.array([0, 3, 50, 99, 5, 105, 205, 305])
+    neurons = np.array([0, 1, 2, 3, 4, 4, 4, 4])
+    order = np.argsort(steps, kind="stable")
+    record = SpikeRecord(steps[order], neurons[order], 400, 0.1, ("A/E", "A/I", "B/E"), np.array([0, 2, 4]),
+                         np.array([2, 2, 1]))
+    fig = rate_traces(record, ["A", "B"], bin_ms=10.0)
+    a, b = (ax.lines[0].get_ydata() for ax in fig.axes)
+    np.testing.assert_allclose(a, [100.0, 0, 0, 0])  # 4 spikes / 4 neurons / 10 ms
+    np.testing.assert_allclose(b, [100.0, 100.0, 100.0, 100.0])
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_xdata(), [5, 15, 25, 35])
+    with pytest.raises(ValueError, match="areas must name areas"):
+        rate_traces(record, ["C"])
+    with pytest.raises(ValueError, match="bin_ms = 50.0 is longer than the interval"):
+        rate_traces(record, ["A"], bin_ms=50.0)
 
 
 # -- errors ------------------------------------------------------------------------------------

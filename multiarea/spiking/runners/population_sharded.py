@@ -156,26 +156,36 @@ class PopulationShardedRunner(Runner):
         sharding = NamedSharding(self.mesh, spec)
         return jax.make_array_from_callback(host.shape, sharding, lambda index: host[index])
 
-    def _full_ring(self) -> np.ndarray:
-        """The network's ring as ``(receptors, slots, num)`` (host)."""
+    def _ring_of(self, first: int, stop: int) -> np.ndarray:
+        """The network's ring cells of neurons ``[first, stop)`` as
+        ``(receptors, slots, stop - first)`` (host; no copy of the rest)."""
         net = self.net
-        R, D = net.n_receptors, net.n_slots
-        blocks = [np.asarray(net.ring.value).reshape(R, D, -1)[:, :, :net.ring_split]]
-        if net.ring_split < net.num:
-            blocks.append(np.asarray(net.ring_hi.value).reshape(R, D, -1))
-        return np.concatenate(blocks, axis=2)
+        R, D, split = net.n_receptors, net.n_slots, net.ring_split
+        parts = []
+        if first < split:
+            parts.append(np.asarray(net.ring.value).reshape(R, D, -1)[:, :, first:min(stop, split)])
+        if stop > split:
+            parts.append(np.asarray(net.ring_hi.value).reshape(R, D, -1)[:, :, max(first, split) - split:stop - split])
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=2)
 
     def _shard_state(self) -> tuple:
         net, lay, n = self.net, self.layout, self.layout.n_devices
-        ring = self._full_ring()
-        blocks = np.zeros((n, self.block_cells), np.float32)
-        for d in range(n):
-            cells = ring[:, :, lay.neurons[d]:lay.neurons[d + 1]].ravel()
-            blocks[d, :cells.size] = cells
-        tile = lambda x: np.broadcast_to(np.asarray(x), (n,) + np.shape(x)).copy()  # noqa: E731
-        host = (tile(net.y.value), tile(net.i_syn.value), tile(net.refractory_left.value), blocks,
-                np.zeros((n, 1), np.float32))
-        return tuple(self._put(x, P(AXIS)) for x in host)
+
+        def ring_blocks(index) -> np.ndarray:
+            """The ring blocks of the devices ``index[0]`` (those of this
+            process only: no process makes the others' blocks)."""
+            devices = range(n)[index[0]]
+            blocks = np.zeros((len(devices), self.block_cells), np.float32)
+            for k, d in enumerate(devices):
+                cells = self._ring_of(lay.neurons[d], lay.neurons[d + 1]).ravel()
+                blocks[k, :cells.size] = cells
+            return blocks
+
+        tile = lambda x: np.broadcast_to(np.asarray(x), (n,) + np.shape(x))  # noqa: E731
+        host = (tile(net.y.value), tile(net.i_syn.value), tile(net.refractory_left.value))
+        sharding = NamedSharding(self.mesh, P(AXIS))
+        blocks = jax.make_array_from_callback((n, self.block_cells), sharding, ring_blocks)
+        return tuple(self._put(x, P(AXIS)) for x in host) + (blocks, self._put(np.zeros((n, 1), np.float32), P(AXIS)))
 
     # -- the compiled call -----------------------------------------------------
     def _compiled(self, n_windows: int, window: int):
