@@ -74,6 +74,17 @@ def _output_dir(path) -> Path:
     return out
 
 
+def _checkpoint_ms(args) -> float:
+    """Model time between the checkpoints of ``multiarea run`` (``--checkpoint-ms``)."""
+    from .spiking.population_run import CHUNK_MS
+
+    if args.checkpoint_ms is None:
+        return CHUNK_MS
+    if not (math.isfinite(args.checkpoint_ms) and args.checkpoint_ms > 0):
+        raise ValueError(f"--checkpoint-ms must be a positive number of ms, got {args.checkpoint_ms}")
+    return args.checkpoint_ms
+
+
 def _run_microcircuit(args) -> int:
     from .potjans2014 import experiments
     from .potjans2014.network import BACKGROUNDS
@@ -92,7 +103,8 @@ def _run_microcircuit(args) -> int:
     result = experiments.run_microcircuit(out, scale=args.scale, background=background, duration_ms=duration,
                                           transient_ms=args.transient, seed=seed, progress_bar=not args.quiet,
                                           devices=args.devices, raster_neurons=args.raster_neurons,
-                                          resume=args.resuming, arguments={"argv": args.argv})
+                                          resume=args.resuming, arguments={"argv": args.argv},
+                                          chunk_ms=_checkpoint_ms(args))
     model_s = (args.transient + duration) * 1e-3
     print(f"{result['num_neurons']} neurons, {result['num_synapses']} synapses; built in {result['build_s']:.1f} s, "
           f"simulated in {result['simulate_s']:.1f} s (real-time factor {result['simulate_s'] / model_s:.2f})")
@@ -161,7 +173,7 @@ def _run_population_file(args, path) -> int:
         print(f"populations split over {args.devices} devices: {jax.devices()[:args.devices]}")
     result = run_population_network(net, out, duration, args.transient, raster_neurons=args.raster_neurons,
                                     progress_bar=not args.quiet, devices=args.devices, resume=args.resuming,
-                                    arguments={"argv": args.argv})
+                                    arguments={"argv": args.argv}, chunk_ms=_checkpoint_ms(args))
     print(f"simulated in {result['simulate_s']:.1f} s")
     print(result["stats"].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     paths = _write_formats(result["record"], out, args.format, model=str(path), seed=args.seed)
@@ -187,7 +199,6 @@ def _run(args) -> int:
     from . import ops
     from .spiking import analysis
     from .spiking.model_file import load_model
-    from .spiking.population_run import CHUNK_MS
     from .spiking.run_folder import complete_run
     from .spiking.simulation import simulate
 
@@ -202,7 +213,7 @@ def _run(args) -> int:
         print(f"areas split over {args.devices} devices: {jax.devices()[:args.devices]}")
     start = time.perf_counter()
     net = model.build()
-    simulate(net, model.duration_ms, inputs=[model.stimulus(net)], progress_bar=not args.quiet, chunk_ms=CHUNK_MS,
+    simulate(net, model.duration_ms, inputs=[model.stimulus(net)], progress_bar=not args.quiet, chunk_ms=_checkpoint_ms(args),
              devices=args.devices, out_dir=out, resume=args.resuming, arguments={"argv": args.argv})
     elapsed = time.perf_counter() - start
     record = complete_run(out)
@@ -441,6 +452,9 @@ def main(argv=None) -> int:
     run.add_argument("--format", nargs="+", choices=FORMATS, default=["npz"],
                      help="spike file formats: npz (spikes.npz), nwb (spikes.nwb), sonata (spikes.h5); "
                           "nwb and sonata need pip install \"multiarea[io]\" (default npz)")
+    run.add_argument("--checkpoint-ms", type=float, default=None, metavar="MS",
+                     help="model time between the checkpoints written to --out (default 100 ms); a checkpoint "
+                          "holds the whole network state (12 GB for the full multi-area model)")
     run.add_argument("--resume", metavar="DIR", default=None,
                      help="go on with the killed run in DIR from its last checkpoint (no other arguments: the "
                           "run's own are stored in DIR/manifest.json)")

@@ -43,8 +43,15 @@ def test_an_interrupted_run_resumes_from_its_folder_alone(tmp_path, capsys, monk
     monkeypatch.setattr(RunFolder, "add_chunk", stop_after_two)
     with pytest.raises(KeyboardInterrupt):
         main([*argv, "--out", str(tmp_path / "cut")])
+    with pytest.raises(KeyboardInterrupt):  # checkpoints every 40 ms: killed after 80 ms
+        main([*argv, "--checkpoint-ms", "40", "--out", str(tmp_path / "often")])
     monkeypatch.setattr(RunFolder, "add_chunk", add_chunk)
     assert RunFolder.read(tmp_path / "cut").step == 2000
+    assert RunFolder.read(tmp_path / "often").step == 800
+    assert main(["run", "--resume", str(tmp_path / "often")]) == 0
+    np.testing.assert_array_equal(ma.SpikeRecord.load(tmp_path / "often").neurons, whole.neurons)
+    assert main([*argv, "--checkpoint-ms", "0", "--out", str(tmp_path / "never")]) == 2
+    assert "--checkpoint-ms must be a positive number of ms, got 0.0" in capsys.readouterr().err
     capsys.readouterr()
     assert main(["run", "--resume", str(tmp_path / "cut")]) == 0
     out = capsys.readouterr().out
