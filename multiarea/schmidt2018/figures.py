@@ -49,7 +49,9 @@ def mam_raster(record: SpikeRecord, areas=RASTER_AREAS, neurons: int = 100, star
                             markersize=1.5)
     ax = fig.axes[0]
     fig.set_size_inches(8, 2.2 * len(areas))
-    ax.set_title(ax.get_title(), fontsize=9, loc="left")  # the legend takes the right of the top
+    title = ax.get_title()
+    ax.set_title("")
+    ax.set_title(title, fontsize=9, loc="left")  # the legend takes the right of the top
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=7, markerscale=6, frameon=False)
     return plots._finish(fig, path)
 
