@@ -324,6 +324,7 @@ def test_two_processes_give_the_spikes_of_one(ground_state, tmp_path):
 
 
 def test_rate_matrix_beside_the_published_one():
+    import matplotlib.pyplot as plt
     import pandas as pd
 
     from multiarea.schmidt2018.figures import rate_matrix
@@ -335,10 +336,15 @@ def test_rate_matrix_beside_the_published_one():
     assert [ax.get_title() for ax in fig.axes[:3]] == ["multiarea", "NEST (published)", "area x population means"]
     nest = fig.axes[1].images[0].get_array()
     assert nest.shape == (2, 2) and np.ma.is_masked(nest[0, 0]) and nest[0, 1] == pytest.approx(8.1)
-    assert len(rate_matrix(ours).axes) == 2  # the run's matrix and its colour bar
+    alone = rate_matrix(ours)
+    assert len(alone.axes) == 2  # the run's matrix and its colour bar
+    plt.close(fig)
+    plt.close(alone)
 
 
 def test_rate_traces_are_area_rates():
+    import matplotlib.pyplot as plt
+
     from multiarea.schmidt2018.figures import rate_traces
     from multiarea.spiking.recording import SpikeRecord
 
@@ -353,6 +359,7 @@ def test_rate_traces_are_area_rates():
     np.testing.assert_allclose(a, [100.0, 0, 0, 0])  # 4 spikes / 4 neurons / 10 ms
     np.testing.assert_allclose(b, [100.0, 100.0, 100.0, 100.0])
     np.testing.assert_allclose(fig.axes[0].lines[0].get_xdata(), [5, 15, 25, 35])
+    plt.close(fig)
     with pytest.raises(ValueError, match="areas must name areas"):
         rate_traces(record, ["C"])
     with pytest.raises(ValueError, match="bin_ms = 50.0 is longer than the interval"):

@@ -160,6 +160,8 @@ def make_mam_figure(panel: str, run_dir, out_dir, published_dir=None, areas=RAST
     rates are taken from there to the end of the run (leave the transient
     out).  Returns the paths written.
     """
+    import matplotlib.pyplot as plt
+
     if panel not in PANELS:
         raise ValueError(f"panel must be one of {PANELS} for the multi-area model, got {panel!r}")
     record = SpikeRecord.load(run_dir)
@@ -167,11 +169,11 @@ def make_mam_figure(panel: str, run_dir, out_dir, published_dir=None, areas=RAST
     out_dir.mkdir(parents=True, exist_ok=True)
     if panel == "raster":
         path = out_dir / "mam_raster.png"
-        mam_raster(record, areas, start_ms=start_ms, path=path)
+        plt.close(mam_raster(record, areas, start_ms=start_ms, path=path))
         return [path]
     if panel == "traces":
         path = out_dir / "mam_traces.png"
-        rate_traces(record, areas, start_ms=start_ms, path=path)
+        plt.close(rate_traces(record, areas, start_ms=start_ms, path=path))
         return [path]
     stats = population_statistics(record, start_ms=start_ms)
     published = None
@@ -180,7 +182,7 @@ def make_mam_figure(panel: str, run_dir, out_dir, published_dir=None, areas=RAST
 
         published = read_published(published_dir)
     path = out_dir / "mam_rates.png"
-    rate_matrix(stats, published, path=path)
+    plt.close(rate_matrix(stats, published, path=path))
     table = out_dir / "mam_rates.csv"
     stats.to_csv(table, index=False)
     return [path, table]
