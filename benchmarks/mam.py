@@ -126,6 +126,7 @@ def compare(record, stats, published_dir: Path, out: Path | None) -> None:
     from scipy.stats import wasserstein_distance
 
     from multiarea.schmidt2018 import published as pub
+    from multiarea.spiking.recording import split_key
 
     ref = pub.read_published(published_dir)
     rows = []
@@ -158,13 +159,14 @@ def compare(record, stats, published_dir: Path, out: Path | None) -> None:
     rows = []
     for population, (edges, nest, genn) in hist.items():
         ours = np.concatenate([rates[f:f + n] for key, f, n in zip(record.keys, record.first, record.sizes)
-                               if key.endswith(f"/{population}")])
+                               if split_key(key)[1] == population])
         centres = 0.5 * (edges[:-1] + edges[1:])
         nest_mean = float((centres * nest).sum() / nest.sum())
         rows.append(dict(population=population, neurons=ours.size, nest_neurons=int(nest.sum()),
                          mean=ours.mean(), nest_mean=nest_mean, median=np.median(ours),
                          nest_median=centres[np.searchsorted(np.cumsum(nest), nest.sum() / 2)],
-                         q90=np.quantile(ours, 0.9), nest_q90=centres[np.searchsorted(np.cumsum(nest), 0.9 * nest.sum())],
+                         q90=np.quantile(ours, 0.9),
+                         nest_q90=centres[np.searchsorted(np.cumsum(nest), 0.9 * nest.sum())],
                          emd_hz=wasserstein_distance(ours, centres, v_weights=nest),
                          genn_emd_hz=wasserstein_distance(centres, centres, u_weights=genn, v_weights=nest)))
     print("per-neuron rates pooled over areas (Hz) against the published NEST histogram "

@@ -53,10 +53,9 @@ def main(argv=None) -> None:
 
     if args.backend:
         ma.ops.set_backend(args.backend)
-    start = time.perf_counter()
-    if ma.schmidt2018.is_mam_folder(args.model) or args.model.endswith(".toml"):
-        net = (ma.schmidt2018.load_mam(args.model, seed=args.seed) if ma.schmidt2018.is_mam_folder(args.model)
-               else ma.load_population_network(args.model))
+    mam = ma.schmidt2018.is_mam_folder(args.model)
+    if mam or args.model.endswith(".toml"):
+        net = ma.schmidt2018.load_mam(args.model, seed=args.seed) if mam else ma.load_population_network(args.model)
         start = time.perf_counter()
         record = ma.simulate_populations(net, 100.0 if args.duration is None else args.duration, method="sharded",
                                          devices=len(jax.devices()), progress_bar=False)

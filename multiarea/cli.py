@@ -213,7 +213,8 @@ def _run(args) -> int:
         print(f"areas split over {args.devices} devices: {jax.devices()[:args.devices]}")
     start = time.perf_counter()
     net = model.build()
-    simulate(net, model.duration_ms, inputs=[model.stimulus(net)], progress_bar=not args.quiet, chunk_ms=_checkpoint_ms(args),
+    simulate(net, model.duration_ms, inputs=[model.stimulus(net)], progress_bar=not args.quiet,
+             chunk_ms=_checkpoint_ms(args),
              devices=args.devices, out_dir=out, resume=args.resuming, arguments={"argv": args.argv})
     elapsed = time.perf_counter() - start
     record = complete_run(out)

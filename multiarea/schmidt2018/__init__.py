@@ -21,5 +21,5 @@ from . import import_mam as importer
 from .import_mam import REGIMES, import_mam
 from .network import is_mam_folder, load_mam, mam_components, read_mam
 
-__all__ = ["importer", "network", "published", "figures", "REGIMES", "import_mam", "load_mam", "mam_components", "read_mam",
-           "is_mam_folder"]
+__all__ = ["importer", "network", "published", "figures", "REGIMES", "import_mam", "load_mam", "mam_components",
+           "read_mam", "is_mam_folder"]
