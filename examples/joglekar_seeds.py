@@ -79,7 +79,7 @@ def main(argv=None) -> None:
     print(summary.to_string(index=False))
 
 
-def _seed_ranges(seeds) -> str:
+def seed_ranges(seeds) -> str:
     """``[0, 1, 2, 5]`` -> ``"0-2,5"``."""
     seeds, parts, start = sorted(seeds), [], None
     for k, s in enumerate(seeds):
@@ -106,7 +106,7 @@ def summarize(table: pd.DataFrame) -> pd.DataFrame:
                      "synapses_during_refractory": params["synapses_during_refractory"],
                      "refractory_timing": params["refractory_timing"],
                      "n_areas": params["n_areas"], "duration_ms": params["duration_ms"],
-                     "seeds": _seed_ranges(group["seed"]), "returned": int(group["returned"].sum()),
+                     "seeds": seed_ranges(group["seed"]), "returned": int(group["returned"].sum()),
                      "active_before": int(group["active_before"].sum()), "runs": len(group),
                      "noise": experiments.NOISE_GENERATOR})
     return pd.DataFrame(rows)

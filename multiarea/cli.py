@@ -284,16 +284,22 @@ def _print_outcome(model, record) -> None:
                  "active before stimulus": f"some area above {experiments.ACTIVE_BASELINE_HZ:g} Hz "
                                            f"before the stimulus"}
     print(f"this run: {outcome} ({explained[outcome]})")
-    measured = experiments.seed_outcome(model)
-    if measured is None:
+    measured = experiments.seed_outcomes(model)
+    if not measured:
         print("no seed statistics are bundled for these parameters; compare seeds with "
               "examples/joglekar_seeds.py")
-    else:
-        older = ("" if measured["noise"] == experiments.NOISE_GENERATOR else
-                 f", with the {measured['noise']} noise of earlier versions: the same model, other draws")
-        print(f"with these parameters the regime returned to baseline in {measured['returned']} of "
-              f"{measured['runs']} seeds ({measured['seeds']}; {measured['active_before']} active before "
-              f"the stimulus; measured with examples/joglekar_seeds.py{older}): a single run is one draw")
+        return
+    print("returned to baseline over seeds with these parameters (a single run is one draw; "
+          "benchmarks/joglekar_outcomes.py compares the simulators):")
+    for m in measured:
+        if m["simulator"] == "multiarea":
+            older = ("" if m["noise"] == experiments.NOISE_GENERATOR else
+                     f", with the {m['noise']} noise of earlier versions: the same model, other draws")
+            name, how = "multiarea", f"examples/joglekar_seeds.py{older}"
+        else:
+            name, how = "Brian2", f"the original construction, {m['noise']}"
+        print(f"  {name + ':':10s} {m['returned']} of {m['runs']} seeds ({m['seeds']}; {m['active_before']} "
+              f"active before the stimulus; {how})")
 
 
 def _figure(args) -> int:

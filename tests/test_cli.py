@@ -132,8 +132,10 @@ def test_outcome_is_printed_with_the_bundled_seed_statistics(capsys):
     _print_outcome(model, silent)
     out = capsys.readouterr().out
     assert "this run: returned" in out
-    measured = experiments.seed_outcome(model)
-    assert f"returned to baseline in {measured['returned']} of {measured['runs']} seeds" in out
+    measured = experiments.seed_outcomes(model)
+    assert [m["simulator"] for m in measured] == ["multiarea", "brian2"]
+    for m, name in zip(measured, ("multiarea:", "Brian2:")):
+        assert f"{name:10s} {m['returned']} of {m['runs']} seeds ({m['seeds']};" in out
     assert "noise of earlier versions" not in out              # re-measured with this version
     _print_outcome(ma.load_model("joglekar2018", "asynchronous-strong", refractory_timing="timestep"),
                    silent)

@@ -96,6 +96,18 @@ def test_figure_over_seeds_writes_spread(seeded, tmp_path):
     assert rasters == ["fig6A_synchronous-weak_raster_seed0.png", "fig6A_synchronous-weak_raster_seed1.png"]
 
 
+def test_peak_figure_stops_at_the_response_window_with_the_longer_runs_peaks(tmp_path):
+    """5E measures nothing after 300 + 150 + 50 ms: its runs stop there, with the peaks of a longer run."""
+    small = dict(n_areas=3, neurons_per_area=400)
+    experiments.make_figure("5E", tmp_path, progress_bar=False, **small)
+    longer = experiments.run_condition("asynchronous-strong", progress_bar=False, duration_ms=560.0, **small)
+    with open(tmp_path / "fig5E_asynchronous-strong_propagation.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert "final_hz" not in rows[0] and "final_hz" in longer.table     # 500 ms: the return is not judged
+    np.testing.assert_array_equal([float(r["peak_hz"]) for r in rows], longer.table["peak_hz"])
+    np.testing.assert_array_equal([r["responded"] == "True" for r in rows], longer.table["responded"])
+
+
 def test_seed_errors_and_short_runs():
     with pytest.raises(ValueError, match="seeds must not repeat"):
         experiments.run_condition("synchronous-weak", seeds=[1, 1])
@@ -117,14 +129,15 @@ def test_short_run_has_no_return_judgement(conditions):
 def test_bundled_seed_outcomes_apply_only_to_unchanged_parameters():
     from multiarea import load_model
 
-    outcome = experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong", seed=7))
-    assert outcome is not None and 0 <= outcome["returned"] <= outcome["runs"] >= 10
-    assert outcome["noise"] == experiments.NOISE_GENERATOR    # re-measured with this version's noise
-    assert experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong", n_areas=5)) is None
-    assert experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong", muEE=0.04)) is None
-    modern = experiments.seed_outcome(load_model("joglekar2018", "asynchronous-strong",
-                                                 refractory_timing="timestep"))
-    assert modern is not None and modern["runs"] >= 10
+    ours, brian2 = experiments.seed_outcomes(load_model("joglekar2018", "asynchronous-strong", seed=7))
+    assert (ours["simulator"], brian2["simulator"]) == ("multiarea", "brian2")
+    for outcome in (ours, brian2):
+        assert 0 <= outcome["returned"] + outcome["active_before"] <= outcome["runs"]
+    assert ours["runs"] >= 20 and brian2["runs"] >= 3
+    assert ours["noise"] == experiments.NOISE_GENERATOR    # measured with this version's noise
+    assert "cpp_standalone" in brian2["noise"]
+    assert experiments.seed_outcomes(load_model("joglekar2018", "asynchronous-strong", n_areas=5)) == []
+    assert experiments.seed_outcomes(load_model("joglekar2018", "asynchronous-strong", muEE=0.04)) == []
 
 
 def test_outcome_classifies_spontaneous_activity_returns_and_persistence(seeded):

@@ -22,7 +22,7 @@ from ..spiking.recording import SpikeRecord
 from ..spiking.simulation import simulate
 
 __all__ = ["Condition", "ConditionSeeds", "run_condition", "response_table", "outcome_of",
-           "make_figure", "FIGURES"]
+           "make_figure", "FIGURES", "seed_outcomes"]
 
 #: panel -> (regime(s), kind)
 FIGURES = {
@@ -216,6 +216,12 @@ def make_figure(panel: str, out_dir, conditions: dict | None = None, progress_ba
     hold the per-area summary over seeds (median and IQR of the peak, fraction
     responded, latency quartiles, fraction returned) and one row per (seed,
     area); rasters are drawn per seed; peak and latency plots show the spread.
+    Peak panels (5E, 6D) measure nothing after the response window, so unless
+    ``duration_ms`` is given their runs stop at its end (the simulation is
+    causal: the peaks and latencies are those of the full-length run), which
+    spares the costly persistent activity that strong GBA may enter later.
+    Their tables then have no ``returned`` column.
+
     Returns the written paths.
     """
     if panel not in FIGURES:
@@ -223,6 +229,10 @@ def make_figure(panel: str, out_dir, conditions: dict | None = None, progress_ba
     regimes, kind = FIGURES[panel]
     conditions = dict(conditions or {})
     missing = [r for r in regimes if r not in conditions]
+    if kind == "peaks" and "duration_ms" not in overrides:
+        windows = {_response_window(load_model("joglekar2018", regime=r, **overrides))[1] for r in missing}
+        if len(windows) == 1:
+            overrides["duration_ms"] = windows.pop()
     if seeds is not None:
         seeds = _seed_list(seeds)
     for regime in missing:        # refuse what cannot work before simulating anything
@@ -276,27 +286,30 @@ _SEMANTICS_PARAMS = ("synapses_during_refractory", "refractory_timing")
 NOISE_GENERATOR = "counter-table"
 
 
-def seed_outcome(model: Model) -> dict | None:
-    """The bundled measurement of how often ``model``'s regime returns to baseline.
+def seed_outcomes(model: Model) -> list[dict]:
+    """The bundled measurements of how often ``model``'s regime returns to baseline.
 
-    ``models/<name>_seeds.csv`` (written from ``examples/joglekar_seeds.py``)
-    holds, per regime and refractory semantics, in how many seeds the
-    full model returned to baseline.  A row applies if ``model`` differs from
-    its model file only in the seed and in the semantics the row names.
+    ``models/<name>_seeds.csv`` (written by ``benchmarks/joglekar_outcomes.py``
+    from runs of ``examples/joglekar_seeds.py`` and of Brian2) holds, per
+    simulator, regime and refractory semantics, in how many seeds the full
+    model returned to baseline.  A row applies if ``model`` differs from its
+    model file only in the seed and in the semantics the row names.
 
     Returns:
-        ``{"returned": int, "active_before": int, "runs": int, "seeds": str,
-        "noise": str}`` or ``None`` if no row applies; ``noise`` is the noise
+        One dict per applicable row, this package's first: ``{"simulator":
+        "multiarea" | "brian2", "returned": int, "active_before": int,
+        "runs": int, "seeds": str, "noise": str}``; ``noise`` is the random
         generator the row was measured with (``NOISE_GENERATOR`` for this
-        version's).
+        version's).  Empty if no row applies.
     """
     path = models_dir() / f"{model.name}_seeds.csv"
     if not path.is_file():
-        return None
+        return []
     defaults = load_model(model.name, regime=model.regime).params
     changed = {k for k in model.params if model.params[k] != defaults[k]} - {"seed"}
     if changed - set(_SEMANTICS_PARAMS):
-        return None
+        return []
+    found = []
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
             if row["regime"] != model.regime:
@@ -304,9 +317,10 @@ def seed_outcome(model: Model) -> dict | None:
             semantics = {"synapses_during_refractory": row["synapses_during_refractory"] == "True",
                          "refractory_timing": row["refractory_timing"]}
             if all(model.params[k] == v for k, v in semantics.items()):
-                return {"returned": int(row["returned"]), "active_before": int(row["active_before"]),
-                        "runs": int(row["runs"]), "seeds": row["seeds"], "noise": row["noise"]}
-    return None
+                found.append({"simulator": row["simulator"], "returned": int(row["returned"]),
+                              "active_before": int(row["active_before"]), "runs": int(row["runs"]),
+                              "seeds": row["seeds"], "noise": row["noise"]})
+    return sorted(found, key=lambda r: r["simulator"] != "multiarea")
 
 
 def compare_table(conditions: dict) -> str:

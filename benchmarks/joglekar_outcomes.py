@@ -1,0 +1,181 @@
+"""Joglekar et al. (2018): how often each regime returns to baseline, multiarea against Brian2.
+
+Both simulators' runs of the 29-area model are classified by the same rule
+(``multiarea.joglekar2018.experiments.Condition.outcome``: *returned*, every
+area back under its response threshold over the last 50 ms; *stayed active*;
+*active before the stimulus*).  Per regime and simulator the script prints
+the number of runs, the fraction of each outcome with its exact (Clopper-
+Pearson) 95 % confidence interval, and Fisher's exact test of the returned
+fraction between the simulators; with ``--write`` it puts one row per
+(regime, simulator) into ``models/joglekar2018_seeds.csv`` (the table
+``multiarea run`` quotes).
+
+Inputs:
+    multiarea  ``seed_outcomes.csv`` files written by ``examples/joglekar_seeds.py``
+               (``--multiarea``, one or more; rows of the ``default`` semantics);
+    Brian2     the .npz spike files of ``_brian2_original.py --device
+               cpp_standalone --seeds ...`` named ``<regime>_seed<k>.npz`` in
+               ``--brian2-dir`` (classified here, rows cached in
+               ``<brian2-dir>/seed_outcomes.csv``).
+
+    python benchmarks/joglekar_outcomes.py --multiarea results/seeds/seed_outcomes.csv \\
+        --brian2-dir results/brian2 [--write]
+
+The Brian2 runs (29 areas, legacy refractory timing, 2 OpenMP threads)::
+
+    PY=$(benchmarks/setup_brian2.sh)
+    $PY benchmarks/_brian2_original.py multiarea/data/joglekar2018 29 0 800 \\
+        "results/brian2/asynchronous-strong_seed{seed}.npz" legacy asynchronous-strong \\
+        --device cpp_standalone --threads 2 --build-dir .peers/brian2-build-joglekar29 --seeds 0-19
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+import multiarea as ma
+from multiarea.cli import parse_seeds
+from multiarea.joglekar2018 import experiments
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+from joglekar_seeds import COLUMNS, REGIMES, seed_ranges, summarize  # noqa: E402
+
+OUTCOMES = ("returned", "stayed active", "active before stimulus")
+#: what the Brian2 rows of the bundled table were measured with
+BRIAN2_RUNS = "brian2 2.9 cpp_standalone (2 OpenMP threads, mt19937 per thread)"
+
+
+def brian2_rows(path: Path) -> pd.DataFrame:
+    """The per-area outcome rows (``COLUMNS``) of one Brian2 run ``<regime>_seed<k>.npz``."""
+    match = re.fullmatch(r"(.+)_seed(\d+)\.npz", path.name)
+    if match is None or match[1] not in REGIMES:
+        raise ValueError(f"Brian2 run files must be named <regime>_seed<k>.npz with a regime of {REGIMES}, "
+                         f"got {path}")
+    regime, seed = match[1], int(match[2])
+    model = ma.load_model("joglekar2018", regime)
+    n_E, n_I = model.params["neurons_per_area"] * 0.8, model.params["neurons_per_area"] * 0.2
+    dt = model.params["dt"]
+    with np.load(path) as f:
+        steps = np.concatenate([np.rint(f["t_E"] / dt), np.rint(f["t_I"] / dt)]).astype(np.int32)
+        neurons = np.concatenate([f["i_E"], f["i_I"] + int(n_E) * model.anatomy.n_areas]).astype(np.int32)
+        wall = float(f["run_s"])
+    record = ma.SpikeRecord.from_ei(steps, neurons, int(round(model.duration_ms / dt)), dt,
+                                    model.anatomy.area_names, int(n_E), int(n_I))
+    table = experiments.response_table(model, record)
+    rows = pd.DataFrame({k: table[k] for k in COLUMNS[4:-1]})
+    rows.insert(0, "area", table["area"])
+    rows.insert(0, "seed", seed)
+    rows.insert(0, "semantics", "default")
+    rows.insert(0, "regime", regime)
+    rows["wall_s"] = round(wall, 1)
+    return rows
+
+
+def brian2_table(directory: Path) -> pd.DataFrame:
+    """Rows of every ``<regime>_seed<k>.npz`` in ``directory``, cached in its ``seed_outcomes.csv``."""
+    cache = directory / "seed_outcomes.csv"
+    table = pd.read_csv(cache) if cache.is_file() else pd.DataFrame(columns=COLUMNS)
+    done = set(zip(table["regime"], table["seed"]))
+    new = [brian2_rows(p) for p in sorted(directory.glob("*_seed*.npz"))
+           if (p.name.rsplit("_seed", 1)[0], int(p.stem.rsplit("_seed", 1)[1])) not in done]
+    if new:
+        table = pd.concat([table, *new], ignore_index=True)
+        table.to_csv(cache, index=False)
+    return table
+
+
+def ci95(k: int, n: int) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) 95 % interval of a fraction k / n."""
+    interval = stats.binomtest(k, n).proportion_ci(0.95, method="exact")
+    return interval.low, interval.high
+
+
+def comparison(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per regime and simulator (rows of ``summarize`` with a ``simulator``
+    column): n, count, fraction and exact 95 % CI of each outcome, and
+    Fisher's exact p of returned vs not between the two simulators."""
+    rows = []
+    for regime in REGIMES:
+        counts = {}
+        for _, r in summary[summary["regime"] == regime].iterrows():
+            stayed = r["runs"] - r["returned"] - r["active_before"]
+            counts[r["simulator"]] = (dict(zip(OUTCOMES, (r["returned"], stayed, r["active_before"]))), r["runs"],
+                                      r["seeds"])
+        p = np.nan
+        if len(counts) == 2:
+            (a, n_a, _), (b, n_b, _) = counts.values()
+            p = stats.fisher_exact([[a["returned"], n_a - a["returned"]],
+                                    [b["returned"], n_b - b["returned"]]]).pvalue
+        for simulator, (c, n, seeds) in counts.items():
+            row = {"regime": regime, "simulator": simulator, "n": n, "seeds": seeds}
+            for outcome in OUTCOMES:
+                low, high = ci95(int(c[outcome]), int(n))
+                row[outcome] = f"{c[outcome]} ({c[outcome] / n:.2f}, {low:.2f}-{high:.2f})"
+            row["fisher_p_returned"] = round(p, 3)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--multiarea", nargs="+", type=Path, required=True,
+                        help="seed_outcomes.csv files of examples/joglekar_seeds.py")
+    parser.add_argument("--brian2-dir", type=Path, required=True)
+    parser.add_argument("--write", action="store_true",
+                        help="put the rows into models/joglekar2018_seeds.csv and compare what it then holds")
+    args = parser.parse_args(argv)
+    for path in [*args.multiarea, args.brian2_dir]:
+        if not path.exists():
+            parser.error(f"{path} does not exist")
+    ours = pd.concat([pd.read_csv(p) for p in args.multiarea], ignore_index=True)
+    ours = summarize(ours[ours["semantics"] == "default"].drop_duplicates(["regime", "seed", "area"]))
+    theirs = summarize(brian2_table(args.brian2_dir))
+    if args.write:
+        path = write_bundled(ours, theirs)
+        print(f"wrote {path}")
+        summary = pd.read_csv(path, dtype={"seeds": str}).query("semantics == 'default'")
+    else:
+        summary = pd.concat([ours.assign(simulator="multiarea"), theirs.assign(simulator="brian2")])
+    print("outcomes per regime (default semantics): count (fraction, exact 95 % CI); Fisher's exact test "
+          "of 'returned' between the simulators")
+    print(comparison(summary).to_string(index=False))
+
+
+def write_bundled(ours: pd.DataFrame, brian2: pd.DataFrame) -> Path:
+    """Put these summaries (``joglekar_seeds.summarize``) into ``models/joglekar2018_seeds.csv``.
+
+    Against a bundled row of the same simulator, regime, semantics and noise
+    generator (runs are deterministic given these and the seed): new seeds
+    disjoint from its seeds extend it (counts summed, seeds joined); seeds it
+    already holds leave it as it is; otherwise, and for another generator, the
+    new row replaces it.  Rows of other semantics stay."""
+    path = ma.data.models_dir() / "joglekar2018_seeds.csv"
+    old = pd.read_csv(path, dtype={"seeds": str})
+    new = pd.concat([ours.assign(simulator="multiarea"), brian2.assign(simulator="brian2", noise=BRIAN2_RUNS)],
+                    ignore_index=True)
+    key = ["simulator", "regime", "semantics"]
+    for k, row in new.iterrows():
+        same = old[(old[key] == row[key]).all(axis=1)]
+        if len(same) == 1 and same["noise"].iloc[0] == row["noise"]:
+            before, now = set(parse_seeds(same["seeds"].iloc[0])), set(parse_seeds(row["seeds"]))
+            if now <= before:
+                new.loc[k] = same.iloc[0][new.columns]
+            elif not before & now:
+                for column in ("returned", "active_before", "runs"):
+                    new.loc[k, column] += int(same[column].iloc[0])
+                new.loc[k, "seeds"] = seed_ranges(before | now)
+    kept = old.merge(new[key], on=key, how="left", indicator=True).query("_merge == 'left_only'")
+    table = pd.concat([kept.drop(columns="_merge"), new], ignore_index=True)
+    table["order"] = table["regime"].map(REGIMES.index)
+    table = table.sort_values(["order", "semantics", "simulator"], ascending=[True, True, False])
+    table[["simulator", *(c for c in old.columns if c != "simulator")]].to_csv(path, index=False)
+    return path
+
+if __name__ == "__main__":
+    main()
