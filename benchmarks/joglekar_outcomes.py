@@ -24,7 +24,7 @@ Inputs:
 The Brian2 runs (29 areas, legacy refractory timing, 2 OpenMP threads)::
 
     PY=$(benchmarks/setup_brian2.sh)
-    $PY benchmarks/_brian2_original.py multiarea/data/joglekar2018 29 0 800 \\
+    $PY benchmarks/_brian2_original.py data/joglekar2018 29 0 800 \\
         "results/brian2/asynchronous-strong_seed{seed}.npz" legacy asynchronous-strong \\
         --device cpp_standalone --threads 2 --build-dir .peers/brian2-build-joglekar29 --seeds 0-19
 """
