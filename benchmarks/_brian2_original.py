@@ -52,8 +52,6 @@ from brian2 import (NeuronGroup, Network, SpikeMonitor, Synapses, TimedArray, de
                     prefs, rand, seed, set_device)
 
 SEED_VARIABLE = "BRIAN2_SEED"
-
-
 MODEL = Path(__file__).resolve().parent.parent / "models" / "joglekar2018.toml"
 
 
@@ -176,6 +174,7 @@ def _save(out, mon_E, mon_I, **info):
     np.savez_compressed(out, t_E=np.asarray(mon_E.t / ms), i_E=np.asarray(mon_E.i),
                         t_I=np.asarray(mon_I.t / ms), i_I=np.asarray(mon_I.i), **info)
 
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for name in ("data_dir", "n_areas", "seed", "duration_ms", "out", "timing"):
@@ -193,6 +192,7 @@ if __name__ == "__main__":
     if a.seeds:
         if a.device != "cpp_standalone" or "{seed}" not in a.out:
             sys.exit("--seeds needs --device cpp_standalone and an OUT containing {seed}")
+        # multiarea.cli.parse_seeds's syntax; this script runs in Brian2's environment, without multiarea
         seeds = [s for part in a.seeds.split(",") for s in (
             range(int(part.split("-")[0]), int(part.split("-")[1]) + 1) if "-" in part else [int(part)])]
     main(a.data_dir, int(a.n_areas), int(a.seed), float(a.duration_ms), a.out, a.timing, a.regime,

@@ -44,37 +44,36 @@ from multiarea.cli import parse_seeds
 from multiarea.joglekar2018 import experiments
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
-from joglekar_seeds import COLUMNS, REGIMES, seed_ranges, summarize  # noqa: E402
+from joglekar_seeds import COLUMNS, REGIMES, outcome_rows, seed_ranges, summarize  # noqa: E402
 
 OUTCOMES = ("returned", "stayed active", "active before stimulus")
 #: what the Brian2 rows of the bundled table were measured with
 BRIAN2_RUNS = "brian2 2.9 cpp_standalone (2 OpenMP threads, mt19937 per thread)"
 
 
-def brian2_rows(path: Path) -> pd.DataFrame:
-    """The per-area outcome rows (``COLUMNS``) of one Brian2 run ``<regime>_seed<k>.npz``."""
+def _regime_and_seed(path: Path) -> tuple[str, int]:
+    """``(regime, seed)`` of a Brian2 run file ``<regime>_seed<k>.npz``."""
     match = re.fullmatch(r"(.+)_seed(\d+)\.npz", path.name)
     if match is None or match[1] not in REGIMES:
         raise ValueError(f"Brian2 run files must be named <regime>_seed<k>.npz with a regime of {REGIMES}, "
                          f"got {path}")
-    regime, seed = match[1], int(match[2])
+    return match[1], int(match[2])
+
+
+def brian2_rows(path: Path) -> pd.DataFrame:
+    """The per-area outcome rows (``COLUMNS``) of one Brian2 run ``<regime>_seed<k>.npz``."""
+    regime, seed = _regime_and_seed(path)
     model = ma.load_model("joglekar2018", regime)
-    n_E, n_I = model.params["neurons_per_area"] * 0.8, model.params["neurons_per_area"] * 0.2
+    n_E = int(round(model.params["neurons_per_area"] * model.params["excitatory_fraction"]))
+    n_I = model.params["neurons_per_area"] - n_E
     dt = model.params["dt"]
     with np.load(path) as f:
         steps = np.concatenate([np.rint(f["t_E"] / dt), np.rint(f["t_I"] / dt)]).astype(np.int32)
-        neurons = np.concatenate([f["i_E"], f["i_I"] + int(n_E) * model.anatomy.n_areas]).astype(np.int32)
+        neurons = np.concatenate([f["i_E"], f["i_I"] + n_E * model.anatomy.n_areas]).astype(np.int32)
         wall = float(f["run_s"])
     record = ma.SpikeRecord.from_ei(steps, neurons, int(round(model.duration_ms / dt)), dt,
-                                    model.anatomy.area_names, int(n_E), int(n_I))
-    table = experiments.response_table(model, record)
-    rows = pd.DataFrame({k: table[k] for k in COLUMNS[4:-1]})
-    rows.insert(0, "area", table["area"])
-    rows.insert(0, "seed", seed)
-    rows.insert(0, "semantics", "default")
-    rows.insert(0, "regime", regime)
-    rows["wall_s"] = round(wall, 1)
-    return rows
+                                    model.anatomy.area_names, n_E, n_I)
+    return outcome_rows(regime, "default", seed, experiments.response_table(model, record), wall)
 
 
 def brian2_table(directory: Path) -> pd.DataFrame:
@@ -82,8 +81,7 @@ def brian2_table(directory: Path) -> pd.DataFrame:
     cache = directory / "seed_outcomes.csv"
     table = pd.read_csv(cache) if cache.is_file() else pd.DataFrame(columns=COLUMNS)
     done = set(zip(table["regime"], table["seed"]))
-    new = [brian2_rows(p) for p in sorted(directory.glob("*_seed*.npz"))
-           if (p.name.rsplit("_seed", 1)[0], int(p.stem.rsplit("_seed", 1)[1])) not in done]
+    new = [brian2_rows(p) for p in sorted(directory.glob("*_seed*.npz")) if _regime_and_seed(p) not in done]
     if new:
         table = pd.concat([table, *new], ignore_index=True)
         table.to_csv(cache, index=False)
@@ -122,31 +120,6 @@ def comparison(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--multiarea", nargs="+", type=Path, required=True,
-                        help="seed_outcomes.csv files of examples/joglekar_seeds.py")
-    parser.add_argument("--brian2-dir", type=Path, required=True)
-    parser.add_argument("--write", action="store_true",
-                        help="put the rows into models/joglekar2018_seeds.csv and compare what it then holds")
-    args = parser.parse_args(argv)
-    for path in [*args.multiarea, args.brian2_dir]:
-        if not path.exists():
-            parser.error(f"{path} does not exist")
-    ours = pd.concat([pd.read_csv(p) for p in args.multiarea], ignore_index=True)
-    ours = summarize(ours[ours["semantics"] == "default"].drop_duplicates(["regime", "seed", "area"]))
-    theirs = summarize(brian2_table(args.brian2_dir))
-    if args.write:
-        path = write_bundled(ours, theirs)
-        print(f"wrote {path}")
-        summary = pd.read_csv(path, dtype={"seeds": str}).query("semantics == 'default'")
-    else:
-        summary = pd.concat([ours.assign(simulator="multiarea"), theirs.assign(simulator="brian2")])
-    print("outcomes per regime (default semantics): count (fraction, exact 95 % CI); Fisher's exact test "
-          "of 'returned' between the simulators")
-    print(comparison(summary).to_string(index=False))
-
-
 def write_bundled(ours: pd.DataFrame, brian2: pd.DataFrame) -> Path:
     """Put these summaries (``joglekar_seeds.summarize``) into ``models/joglekar2018_seeds.csv``.
 
@@ -176,6 +149,32 @@ def write_bundled(ours: pd.DataFrame, brian2: pd.DataFrame) -> Path:
     table = table.sort_values(["order", "semantics", "simulator"], ascending=[True, True, False])
     table[["simulator", *(c for c in old.columns if c != "simulator")]].to_csv(path, index=False)
     return path
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--multiarea", nargs="+", type=Path, required=True,
+                        help="seed_outcomes.csv files of examples/joglekar_seeds.py")
+    parser.add_argument("--brian2-dir", type=Path, required=True)
+    parser.add_argument("--write", action="store_true",
+                        help="put the rows into models/joglekar2018_seeds.csv and compare what it then holds")
+    args = parser.parse_args(argv)
+    for path in [*args.multiarea, args.brian2_dir]:
+        if not path.exists():
+            parser.error(f"{path} does not exist")
+    ours = pd.concat([pd.read_csv(p) for p in args.multiarea], ignore_index=True)
+    ours = summarize(ours[ours["semantics"] == "default"].drop_duplicates(["regime", "seed", "area"]))
+    theirs = summarize(brian2_table(args.brian2_dir))
+    if args.write:
+        path = write_bundled(ours, theirs)
+        print(f"wrote {path}")
+        summary = pd.read_csv(path, dtype={"seeds": str}).query("semantics == 'default'")
+    else:
+        summary = pd.concat([ours.assign(simulator="multiarea"), theirs.assign(simulator="brian2")])
+    print("outcomes per regime (default semantics): count (fraction, exact 95 % CI); Fisher's exact test "
+          "of 'returned' between the simulators")
+    print(comparison(summary).to_string(index=False))
+
 
 if __name__ == "__main__":
     main()

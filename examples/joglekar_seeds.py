@@ -64,12 +64,7 @@ def main(argv=None) -> None:
                 cond = experiments.run_condition(regime, progress_bar=False, seed=seed,
                                                  **SEMANTICS[semantics])
                 wall = time.perf_counter() - tic
-                rows = pd.DataFrame({k: cond.table[k] for k in COLUMNS[4:-1]})
-                rows.insert(0, "area", cond.table["area"])
-                rows.insert(0, "seed", seed)
-                rows.insert(0, "semantics", semantics)
-                rows.insert(0, "regime", regime)
-                rows["wall_s"] = round(wall, 1)
+                rows = outcome_rows(regime, semantics, seed, cond.table, wall)
                 rows.to_csv(path, mode="a", header=not path.is_file(), index=False)
                 print(f"{regime:20s} {semantics:8s} seed {seed:2d}: {cond.outcome}, max peak "
                       f"{rows.peak_hz.max():6.1f} Hz, {int(rows.responded.sum()):2d} areas responded, "
@@ -77,6 +72,18 @@ def main(argv=None) -> None:
     summary = summarize(pd.read_csv(path))
     summary.to_csv(out / "seed_summary.csv", index=False)
     print(summary.to_string(index=False))
+
+
+def outcome_rows(regime: str, semantics: str, seed: int, table: dict, wall_s: float) -> pd.DataFrame:
+    """One run's rows (``COLUMNS``, one per area) from its propagation table
+    (``experiments.response_table``) and its wall time (s)."""
+    rows = pd.DataFrame({k: table[k] for k in COLUMNS[4:-1]})
+    rows.insert(0, "area", table["area"])
+    rows.insert(0, "seed", seed)
+    rows.insert(0, "semantics", semantics)
+    rows.insert(0, "regime", regime)
+    rows["wall_s"] = round(wall_s, 1)
+    return rows
 
 
 def seed_ranges(seeds) -> str:
