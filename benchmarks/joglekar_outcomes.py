@@ -21,12 +21,15 @@ Inputs:
     python benchmarks/joglekar_outcomes.py --multiarea results/seeds/seed_outcomes.csv \\
         --brian2-dir results/brian2 [--write]
 
-The Brian2 runs (29 areas, legacy refractory timing, 2 OpenMP threads)::
+The Brian2 runs (29 areas, legacy refractory timing, 2 OpenMP threads; one
+build per regime, run with the regime's duration as multiarea runs it)::
 
     PY=$(benchmarks/setup_brian2.sh)
-    $PY benchmarks/_brian2_original.py data/joglekar2018 29 0 800 \\
-        "results/brian2/asynchronous-strong_seed{seed}.npz" legacy asynchronous-strong \\
-        --device cpp_standalone --threads 2 --build-dir .peers/brian2-build-joglekar29 --seeds 0-19
+    for run in "asynchronous-weak 800" "asynchronous-strong 800" "synchronous-weak 440" "synchronous-strong 440"; do
+      set -- $run   # regime, duration (ms)
+      $PY benchmarks/_brian2_original.py data/joglekar2018 29 0 $2 "results/brian2/$1_seed{seed}.npz" legacy $1 \\
+          --device cpp_standalone --threads 2 --build-dir .peers/brian2-build-joglekar29 --seeds 0-19
+    done
 """
 from __future__ import annotations
 
