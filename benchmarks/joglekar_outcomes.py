@@ -21,6 +21,10 @@ Inputs:
     python benchmarks/joglekar_outcomes.py --multiarea results/seeds/seed_outcomes.csv \\
         --brian2-dir results/brian2 [--write]
 
+Either input may be left out: that simulator's side is then the bundled
+table's rows (e.g. ``--brian2-dir results/brian2 --write`` adds Brian2 seeds
+and compares them with the bundled multiarea runs).
+
 The Brian2 runs (29 areas, legacy refractory timing, 2 OpenMP threads; one
 build per regime, run with the regime's duration as multiarea runs it)::
 
@@ -123,18 +127,23 @@ def comparison(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_bundled(ours: pd.DataFrame, brian2: pd.DataFrame) -> Path:
-    """Put these summaries (``joglekar_seeds.summarize``) into ``models/joglekar2018_seeds.csv``.
+def bundled_path() -> Path:
+    """The outcome table ``multiarea run`` quotes."""
+    return ma.data.models_dir() / "joglekar2018_seeds.csv"
+
+
+def write_bundled(new: pd.DataFrame) -> Path:
+    """Put these summaries (``joglekar_seeds.summarize`` with a ``simulator``
+    column) into ``models/joglekar2018_seeds.csv``.
 
     Against a bundled row of the same simulator, regime, semantics and noise
     generator (runs are deterministic given these and the seed): new seeds
     disjoint from its seeds extend it (counts summed, seeds joined); seeds it
     already holds leave it as it is; otherwise, and for another generator, the
     new row replaces it.  Rows of other semantics stay."""
-    path = ma.data.models_dir() / "joglekar2018_seeds.csv"
+    path = bundled_path()
     old = pd.read_csv(path, dtype={"seeds": str})
-    new = pd.concat([ours.assign(simulator="multiarea"), brian2.assign(simulator="brian2", noise=BRIAN2_RUNS)],
-                    ignore_index=True)
+    new = new.reset_index(drop=True)
     key = ["simulator", "regime", "semantics"]
     for k, row in new.iterrows():
         same = old[(old[key] == row[key]).all(axis=1)]
@@ -156,24 +165,31 @@ def write_bundled(ours: pd.DataFrame, brian2: pd.DataFrame) -> Path:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--multiarea", nargs="+", type=Path, required=True,
-                        help="seed_outcomes.csv files of examples/joglekar_seeds.py")
-    parser.add_argument("--brian2-dir", type=Path, required=True)
+    parser.add_argument("--multiarea", nargs="+", type=Path, default=[],
+                        help="seed_outcomes.csv files of examples/joglekar_seeds.py (default: the bundled rows)")
+    parser.add_argument("--brian2-dir", type=Path,
+                        help="directory of Brian2 run files <regime>_seed<k>.npz (default: the bundled rows)")
     parser.add_argument("--write", action="store_true",
                         help="put the rows into models/joglekar2018_seeds.csv and compare what it then holds")
     args = parser.parse_args(argv)
-    for path in [*args.multiarea, args.brian2_dir]:
+    if not args.multiarea and args.brian2_dir is None:
+        parser.error("give --multiarea, --brian2-dir or both")
+    for path in [*args.multiarea, *([args.brian2_dir] if args.brian2_dir else [])]:
         if not path.exists():
             parser.error(f"{path} does not exist")
-    ours = pd.concat([pd.read_csv(p) for p in args.multiarea], ignore_index=True)
-    ours = summarize(ours[ours["semantics"] == "default"].drop_duplicates(["regime", "seed", "area"]))
-    theirs = summarize(brian2_table(args.brian2_dir))
+    summaries = []
+    if args.multiarea:
+        ours = pd.concat([pd.read_csv(p) for p in args.multiarea], ignore_index=True)
+        ours = ours[ours["semantics"] == "default"].drop_duplicates(["regime", "seed", "area"])
+        summaries.append(summarize(ours).assign(simulator="multiarea"))
+    if args.brian2_dir is not None:
+        summaries.append(summarize(brian2_table(args.brian2_dir)).assign(simulator="brian2", noise=BRIAN2_RUNS))
+    new = pd.concat(summaries, ignore_index=True)
     if args.write:
-        path = write_bundled(ours, theirs)
-        print(f"wrote {path}")
-        summary = pd.read_csv(path, dtype={"seeds": str}).query("semantics == 'default'")
-    else:
-        summary = pd.concat([ours.assign(simulator="multiarea"), theirs.assign(simulator="brian2")])
+        print(f"wrote {write_bundled(new)}")
+        new = new.iloc[:0]
+    bundled = pd.read_csv(bundled_path(), dtype={"seeds": str}).query("semantics == 'default'")
+    summary = pd.concat([new, bundled[~bundled["simulator"].isin(new["simulator"])]], ignore_index=True)
     print("outcomes per regime (default semantics): count (fraction, exact 95 % CI); Fisher's exact test "
           "of 'returned' between the simulators")
     print(comparison(summary).to_string(index=False))
