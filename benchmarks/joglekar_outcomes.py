@@ -21,6 +21,9 @@ Inputs:
     python benchmarks/joglekar_outcomes.py --multiarea results/seeds/seed_outcomes.csv \\
         --brian2-dir results/brian2 [--write]
 
+``--per-area REGIME`` (with both inputs) also compares one regime area by
+area: peak responses, how often each area responded, latencies.
+
 Either input may be left out: that simulator's side is then the bundled
 table's rows (e.g. ``--brian2-dir results/brian2 --write`` adds Brian2 seeds
 and compares them with the bundled multiarea runs).
@@ -127,6 +130,35 @@ def comparison(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def per_area(ours: pd.DataFrame, theirs: pd.DataFrame, regime: str) -> pd.DataFrame:
+    """Per area of one regime, multiarea's per-seed rows (``COLUMNS``) against
+    Brian2's: median peak response (Hz) with its interquartile range, how many
+    runs the area responded in, median latency (ms), and the Mann-Whitney U
+    test's p of the two peak distributions.
+
+    Raises:
+        ValueError: either side has no runs of ``regime``.
+    """
+    sides = {"multiarea": ours[ours["regime"] == regime], "brian2": theirs[theirs["regime"] == regime]}
+    for name, rows in sides.items():
+        if rows.empty:
+            raise ValueError(f"no {name} runs of regime {regime!r}")
+    rows = []
+    for area in sides["multiarea"]["area"].unique():
+        row = {"area": area}
+        peaks = {}
+        for name, side in sides.items():
+            runs = side[side["area"] == area]
+            peaks[name] = runs["peak_hz"]
+            q1, median, q3 = runs["peak_hz"].quantile([0.25, 0.5, 0.75])
+            row[f"{name} peak (Hz)"] = f"{median:.1f} ({q1:.1f}-{q3:.1f})"
+            row[f"{name} responded"] = f"{int(runs['responded'].sum())}/{len(runs)}"
+            row[f"{name} latency (ms)"] = runs["latency_ms"].median()
+        row["mann_whitney_p"] = round(stats.mannwhitneyu(peaks["multiarea"], peaks["brian2"]).pvalue, 2)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def bundled_path() -> Path:
     """The outcome table ``multiarea run`` quotes."""
     return ma.data.models_dir() / "joglekar2018_seeds.csv"
@@ -169,11 +201,15 @@ def main(argv=None) -> None:
                         help="seed_outcomes.csv files of examples/joglekar_seeds.py (default: the bundled rows)")
     parser.add_argument("--brian2-dir", type=Path,
                         help="directory of Brian2 run files <regime>_seed<k>.npz (default: the bundled rows)")
+    parser.add_argument("--per-area", choices=REGIMES, metavar="REGIME",
+                        help="also compare one regime area by area (needs both --multiarea and --brian2-dir)")
     parser.add_argument("--write", action="store_true",
                         help="put the rows into models/joglekar2018_seeds.csv and compare what it then holds")
     args = parser.parse_args(argv)
     if not args.multiarea and args.brian2_dir is None:
         parser.error("give --multiarea, --brian2-dir or both")
+    if args.per_area and not (args.multiarea and args.brian2_dir):
+        parser.error(f"--per-area {args.per_area} needs both --multiarea and --brian2-dir")
     for path in [*args.multiarea, *([args.brian2_dir] if args.brian2_dir else [])]:
         if not path.exists():
             parser.error(f"{path} does not exist")
@@ -183,7 +219,8 @@ def main(argv=None) -> None:
         ours = ours[ours["semantics"] == "default"].drop_duplicates(["regime", "seed", "area"])
         summaries.append(summarize(ours).assign(simulator="multiarea"))
     if args.brian2_dir is not None:
-        summaries.append(summarize(brian2_table(args.brian2_dir)).assign(simulator="brian2", noise=BRIAN2_RUNS))
+        theirs = brian2_table(args.brian2_dir)
+        summaries.append(summarize(theirs).assign(simulator="brian2", noise=BRIAN2_RUNS))
     new = pd.concat(summaries, ignore_index=True)
     if args.write:
         print(f"wrote {write_bundled(new)}")
@@ -193,6 +230,10 @@ def main(argv=None) -> None:
     print("outcomes per regime (default semantics): count (fraction, exact 95 % CI); Fisher's exact test "
           "of 'returned' between the simulators")
     print(comparison(summary).to_string(index=False))
+    if args.per_area:
+        print(f"\n{args.per_area} per area over seeds: median peak response (interquartile range), runs the area "
+              "responded in, median latency; Mann-Whitney U test of the peaks")
+        print(per_area(ours, theirs, args.per_area).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -121,3 +121,30 @@ def test_main_compares_brian2_runs_with_the_bundled_multiarea_rows(tmp_path, cap
     assert "1 (1.00, 0.03-1.00)" in theirs and "20 (1.00, 0.83-1.00)" in ours
     cache = pd.read_csv(tmp_path / "seed_outcomes.csv")
     assert len(cache) == 29 and set(cache["seed"]) == {0}
+
+
+def seed_rows(regime, peaks):
+    """Per-seed rows of one area 'V1': the given peak rates, responded above 10 Hz at 4 ms."""
+    peaks = np.asarray(peaks, float)
+    return pd.DataFrame({"regime": regime, "semantics": "default", "seed": np.arange(len(peaks)), "area": "V1",
+                         "peak_hz": peaks, "responded": peaks > 10, "latency_ms": np.where(peaks > 10, 4.0, np.nan)})
+
+
+def test_per_area_gives_medians_quartiles_counts_and_mann_whitney_p():
+    ours = seed_rows("asynchronous-weak", [8.0, 20.0, 30.0, 40.0, 50.0])
+    theirs = seed_rows("asynchronous-weak", [61.0, 62.0, 63.0, 64.0, 65.0])
+    row = jo.per_area(ours, theirs, "asynchronous-weak").iloc[0]
+    assert row["area"] == "V1"
+    assert row["multiarea peak (Hz)"] == "30.0 (20.0-40.0)" and row["brian2 peak (Hz)"] == "63.0 (62.0-64.0)"
+    assert row["multiarea responded"] == "4/5" and row["brian2 responded"] == "5/5"
+    assert row["multiarea latency (ms)"] == 4.0
+    # every Brian2 peak above every multiarea one: U = 0, exact two-sided p = 2 / C(10, 5)
+    assert row["mann_whitney_p"] == round(2 / 252, 2)
+    with pytest.raises(ValueError, match="no brian2 runs of regime 'synchronous-weak'"):
+        jo.per_area(seed_rows("synchronous-weak", [1.0]), theirs, "synchronous-weak")
+
+
+def test_per_area_needs_both_inputs(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        jo.main(["--brian2-dir", str(tmp_path), "--per-area", "asynchronous-weak"])
+    assert "--per-area asynchronous-weak needs both --multiarea and --brian2-dir" in capsys.readouterr().err
