@@ -140,8 +140,8 @@ def per_area(ours: pd.DataFrame, theirs: pd.DataFrame, regime: str) -> pd.DataFr
         ValueError: either side has no runs of ``regime``.
     """
     sides = {"multiarea": ours[ours["regime"] == regime], "brian2": theirs[theirs["regime"] == regime]}
-    for name, rows in sides.items():
-        if rows.empty:
+    for name, side in sides.items():
+        if side.empty:
             raise ValueError(f"no {name} runs of regime {regime!r}")
     rows = []
     for area in sides["multiarea"]["area"].unique():
@@ -161,7 +161,7 @@ def per_area(ours: pd.DataFrame, theirs: pd.DataFrame, regime: str) -> pd.DataFr
 
 def bundled_path() -> Path:
     """The outcome table ``multiarea run`` quotes."""
-    return ma.data.models_dir() / "joglekar2018_seeds.csv"
+    return experiments.seed_outcomes_path("joglekar2018")
 
 
 def write_bundled(new: pd.DataFrame) -> Path:
@@ -210,8 +210,8 @@ def main(argv=None) -> None:
         parser.error("give --multiarea, --brian2-dir or both")
     if args.per_area and not (args.multiarea and args.brian2_dir):
         parser.error(f"--per-area {args.per_area} needs both --multiarea and --brian2-dir")
-    for path in [*args.multiarea, *([args.brian2_dir] if args.brian2_dir else [])]:
-        if not path.exists():
+    for path in [*args.multiarea, args.brian2_dir]:
+        if path is not None and not path.exists():
             parser.error(f"{path} does not exist")
     summaries = []
     if args.multiarea:

@@ -66,6 +66,7 @@ def test_write_bundled_sums_disjoint_seeds_and_keeps_the_other_rows(bundled):
     assert list(rows.index) == [("brian2", "asynchronous-weak"), ("multiarea", "asynchronous-strong"),
                                 ("brian2", "asynchronous-strong"), ("brian2", "synchronous-weak")]
 
+
 def test_write_bundled_keeps_a_row_that_holds_the_seeds_and_replaces_one_of_another_generator(bundled):
     jo.write_bundled(pd.DataFrame([summary_row("brian2", "asynchronous-strong", "0-4", 0, 0, 5),
                                    summary_row("brian2", "synchronous-weak", "0-9", 9, 0, 10, "another")]))

@@ -22,7 +22,7 @@ from ..spiking.recording import SpikeRecord
 from ..spiking.simulation import simulate
 
 __all__ = ["Condition", "ConditionSeeds", "run_condition", "response_table", "outcome_of",
-           "make_figure", "FIGURES", "seed_outcomes"]
+           "make_figure", "FIGURES", "seed_outcomes", "seed_outcomes_path"]
 
 #: panel -> (regime(s), kind)
 FIGURES = {
@@ -286,6 +286,11 @@ _SEMANTICS_PARAMS = ("synapses_during_refractory", "refractory_timing")
 NOISE_GENERATOR = "counter-table"
 
 
+def seed_outcomes_path(model_name: str) -> Path:
+    """``models/<model_name>_seeds.csv``: the bundled outcomes over seeds (see :func:`seed_outcomes`)."""
+    return models_dir() / f"{model_name}_seeds.csv"
+
+
 def seed_outcomes(model: Model) -> list[dict]:
     """The bundled measurements of how often ``model``'s regime returns to baseline.
 
@@ -302,7 +307,7 @@ def seed_outcomes(model: Model) -> list[dict]:
         generator the row was measured with (``NOISE_GENERATOR`` for this
         version's).  Empty if no row applies.
     """
-    path = models_dir() / f"{model.name}_seeds.csv"
+    path = seed_outcomes_path(model.name)
     if not path.is_file():
         return []
     defaults = load_model(model.name, regime=model.regime).params
